@@ -1,0 +1,54 @@
+"""The runtime's half of the app factory: settings, database, auth, languages, pages."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from flask import Flask
+
+from runtime import api, auth, health, home, i18n, web_errors
+from runtime.clock import Clock, SystemClock
+from runtime.config import load_settings
+from runtime.services import Services
+from runtime.system_tables import create_all
+from schema_store.database import create_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+
+
+def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the Flask app without the designer. ``config`` overrides environment settings
+    (keys of :class:`runtime.config.Settings`); raises ConfigError on bad configuration."""
+    config = dict(config or {})
+    settings = load_settings(config)
+    app = Flask("crm", static_folder=str(Path(__file__).with_name("static")), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        TESTING=settings.testing,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # An installation overrides any template by putting a file of the same path in instance/templates.
+    app.jinja_loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(str(settings.instance_path / "templates")),
+        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(TEMPLATES))}),
+        jinja2.FileSystemLoader(str(TEMPLATES)),
+    ])
+    app.jinja_env.autoescape = True
+    engine = create_engine(settings.database_url)
+    app.extensions["crm"] = Services(settings=settings, engine=engine, clock=clock or SystemClock())
+    if config.get("create_tables", True):
+        with engine.begin() as conn:
+            create_all(conn)
+    i18n.init_app(app, settings.instance_path)
+    auth.init_app(app)
+    web_errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+    api.init_app(app)
+    return app
