@@ -7,11 +7,15 @@ from typing import Any, Mapping
 import jinja2
 from flask import Flask
 
-from runtime import api, auth, health, home, i18n, web_errors
+from runtime import api, auth, health, home, i18n, records, web_errors  # noqa: F401 - records: tables
+from runtime import notifications  # before create_all: its tables; before api.init_app: its routes
+from runtime import files  # noqa: F401 - before create_all: the files table
 from runtime.clock import Clock, SystemClock
 from runtime.config import load_settings
+from runtime.jobs import wiring as jobs_wiring  # before create_all: outbox/jobs tables; before api.init_app: routes
 from runtime.services import Services
 from runtime.system_tables import create_all
+from schema_store import ensure_meta_tables
 from schema_store.database import create_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +49,12 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     if config.get("create_tables", True):
         with engine.begin() as conn:
             create_all(conn)
+            ensure_meta_tables(conn)
     i18n.init_app(app, settings.instance_path)
     auth.init_app(app)
     web_errors.init_app(app)
+    jobs_wiring.init_app(app)
+    notifications.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     api.init_app(app)

@@ -2,6 +2,7 @@
 unless it is explicitly marked :func:`public`."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Callable
 from urllib.parse import urlsplit
@@ -15,11 +16,13 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from runtime import users
+from schema_store.database import IMMEDIATE, begin_write
 from runtime.i18n import normalize
 from runtime.services import services
 from runtime.web_errors import json_error, wants_json
 
 bp = Blueprint("auth", __name__)
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=1)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
@@ -66,8 +69,15 @@ def _load_from_token(_req):
     token = bearer_token()
     if not token:
         return None
-    with services().engine.begin() as conn:
-        return users.actor_for_token(conn, token, now=services().clock.now())
+    svc = services()
+    with svc.engine.connect() as conn:
+        actor, token_id, last_used = users.actor_for_token(conn, token)
+    now = svc.clock.now()
+    if token_id is not None and (last_used is None or now - last_used > TOKEN_TOUCH_EVERY):
+        # written at most once a minute, in its own write transaction
+        with svc.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+            users.touch_token(conn, token_id, now)
+    return actor
 
 
 @login_manager.unauthorized_handler
@@ -117,7 +127,7 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     if form.validate_on_submit():
         svc = services()
-        with svc.engine.begin() as conn:
+        with begin_write(svc.engine) as conn:
             actor = users.authenticate(conn, form.username.data.strip(), form.password.data,
                                        now=svc.clock.now())
         if actor is not None:

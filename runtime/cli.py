@@ -9,14 +9,17 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from runtime import users
+from runtime.cli_expr import expr
+from runtime.jobs.worker_cli import worker
 from runtime.services import services
+from schema_store.database import begin_write
 
 
 def build_cli(create_app: Callable[..., Flask]) -> click.Group:
     group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
                        add_version_option=False, load_dotenv=False,
                        help="A metadata-driven CRM engine. CRM_INSTANCE_PATH picks the instance folder.")
-    for command in (init, demo, serve, user):
+    for command in (init, demo, serve, user, worker, expr):
         group.add_command(command)
     return group
 
@@ -34,7 +37,7 @@ def ensure_admin(password: str | None) -> str | None:
     known: set now, or the generated initial one, kept in the instance folder while it still works."""
     svc = services()
     saved = svc.settings.instance_path / INITIAL_PASSWORD_FILE
-    with svc.engine.begin() as conn:
+    with begin_write(svc.engine) as conn:
         admin_id = users.find_user_id(conn, "admin")
         if admin_id is None:
             generated = password is None
@@ -115,7 +118,7 @@ def user_add(name: str, role: str, team: str | None, manager: str | None, passwo
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     try:
-        with svc.engine.begin() as conn:
+        with begin_write(svc.engine) as conn:
             users.create_user(conn, name, role, password=password, team=team, manager=manager,
                               region=region, now=svc.clock.now())
     except users.UserError as exc:
@@ -129,7 +132,7 @@ def user_add(name: str, role: str, team: str | None, manager: str | None, passwo
 def user_token(name: str) -> None:
     """Make an API token for a user; the token is the last line printed."""
     svc = services()
-    with svc.engine.begin() as conn:
+    with begin_write(svc.engine) as conn:
         user_id = users.find_user_id(conn, name)
         if user_id is None:
             _fail(f"user {name!r} does not exist")
@@ -144,7 +147,7 @@ def user_token(name: str) -> None:
 def user_revoke(name: str) -> None:
     """Revoke every API token of a user."""
     svc = services()
-    with svc.engine.begin() as conn:
+    with begin_write(svc.engine) as conn:
         user_id = users.find_user_id(conn, name)
         if user_id is None:
             _fail(f"user {name!r} does not exist")

@@ -30,6 +30,7 @@ class Settings:
     timezone: str
     testing: bool = False
     smtp_url: str | None = None
+    mail_from: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -74,9 +75,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None, env: Mapping[str, 
     if len(secret) < 16:
         raise ConfigError("SECRET_KEY must be at least 16 characters long")
     smtp_url = pick("smtp_url", "CRM_SMTP_URL")
+    mail_from = pick("mail_from", "CRM_MAIL_FROM")
     return Settings(instance_path=instance, secret_key=secret, database_url=database_url,
                     redis_url=redis_url, timezone=timezone, testing=bool(o.get("testing", False)),
-                    smtp_url=smtp_url)
+                    smtp_url=smtp_url, mail_from=mail_from)
 
 
 def _check_database_url(url: str) -> str:

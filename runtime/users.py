@@ -169,13 +169,17 @@ def revoke_tokens(conn: sa.Connection, user_id: int, now: dt.datetime | None = N
     return result.rowcount
 
 
-def actor_for_token(conn: sa.Connection, token: str, now: dt.datetime | None = None) -> Actor | None:
-    row = conn.execute(sa.select(api_tokens.c.id, api_tokens.c.user_id).where(
+def actor_for_token(conn: sa.Connection, token: str) -> tuple[Actor | None, int | None, dt.datetime | None]:
+    """The token's user, the token id and when it was last used (None, None, None if invalid)."""
+    row = conn.execute(sa.select(api_tokens.c.id, api_tokens.c.user_id, api_tokens.c.last_used_at).where(
         api_tokens.c.token_hash == _hash_token(token), api_tokens.c.revoked_at.is_(None))).first()
     if row is None:
-        return None
-    conn.execute(api_tokens.update().where(api_tokens.c.id == row.id).values(last_used_at=now or _utcnow()))
-    return get_actor(conn, row.user_id)
+        return None, None, None
+    return get_actor(conn, row.user_id), row.id, _aware(row.last_used_at)
+
+
+def touch_token(conn: sa.Connection, token_id: int, now: dt.datetime) -> None:
+    conn.execute(api_tokens.update().where(api_tokens.c.id == token_id).values(last_used_at=now))
 
 
 def subordinate_ids(conn: sa.Connection, manager_id: int) -> set[int]:

@@ -6,12 +6,14 @@ SQLAlchemy so a publish (DDL + data + version row) commits or rolls back as one 
 """
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+IMMEDIATE = "crm_sqlite_begin_immediate"  # execution option: BEGIN IMMEDIATE on SQLite
 
 
 def normalize_url(url: str) -> str:
@@ -40,14 +42,24 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
+            cursor.execute("PRAGMA busy_timeout=10000")  # SQLITE_BUSY_TIMEOUT_MS
             cursor.execute("PRAGMA journal_mode=WAL")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A writer that must not lose a race (publish) takes the write lock up front.
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextlib.contextmanager
+def begin_write(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction that will write: on SQLite it takes the write lock up front (BEGIN IMMEDIATE),
+    so a read-then-write transaction waits its turn instead of failing with "database is locked"."""
+    with engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+        yield conn
 
 
 def is_sqlite(bind: sa.Engine | sa.Connection) -> bool:

@@ -13,6 +13,7 @@ from runtime.i18n import normalize
 from runtime.services import services
 from runtime.system_tables import teams, users
 from runtime.web_errors import json_error
+from schema_store.database import begin_write
 
 
 def _actor_json(actor) -> dict:
@@ -31,7 +32,7 @@ def set_locale():
     lang = normalize(str(json_object().get("locale", "")))
     if lang is None:
         return json_error(422, _("Choose zh-CN or en."), errors={"locale": [_("Choose zh-CN or en.")]})
-    with services().engine.begin() as conn:
+    with begin_write(services().engine) as conn:
         conn.execute(users.update().where(users.c.id == current_user.id).values(locale=lang))
     return jsonify({"locale": lang})
 

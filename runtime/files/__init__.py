@@ -1,0 +1,31 @@
+"""File fields: uploads checked by content and size, kept once per checksum, attached to records by
+the save pipeline, downloadable by whoever can read the record. See docs/api.md "Files".
+
+Importing this package adds the ``files`` table to the system metadata (so the app factory imports
+it before creating tables); :func:`init_app` wires the store and the save hooks into one app.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from runtime.files import hooks
+from runtime.files.service import FileTooLarge, StoredFile, readable, upload
+from runtime.files.storage import FileStore
+from runtime.files.tables import files
+from runtime.services import services
+
+STORE_KEY = "file_store"
+
+__all__ = ["FileStore", "FileTooLarge", "StoredFile", "file_store", "files", "init_app", "readable",
+           "upload"]
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its file store and register the file-field save hooks (once per app)."""
+    svc = services(app)
+    svc.extras[STORE_KEY] = FileStore.for_instance(svc.settings.instance_path)
+    hooks.register(svc.hooks)
+
+
+def file_store(app: Flask | None = None) -> FileStore:
+    return services(app).extras[STORE_KEY]

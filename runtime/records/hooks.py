@@ -1,0 +1,47 @@
+"""Extension points of the save pipeline. Later features (before_save rules, assignment,
+duplicate rules, the outbox, the stage engine) register here exactly as an extension would.
+
+Order of a save: ``before_save`` (may change ``event.record``) -> formulas -> checks and
+``validate`` hooks (add problems) -> write -> ``after_save`` (same transaction; e.g. outbox rows)
+-> commit -> ``after_commit`` (dispatch; must never raise into the caller).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sqlalchemy as sa
+
+KINDS = ("before_save", "validate", "after_save", "after_commit")
+
+
+@dataclass
+class SaveEvent:
+    """One save as the hooks see it."""
+
+    service: Any                  # the RecordService doing the save
+    conn: sa.Connection
+    object_name: str
+    action: str                   # create | update | delete | restore | stage
+    record: dict[str, Any]        # the values being saved (Python values, lookup paths included)
+    prior: dict[str, Any] | None  # the row before the save (None on create)
+    changed: set[str] = field(default_factory=set)
+    record_id: int | None = None
+    depth: int = 0                # automation depth (rules triggering rules)
+    notes: list[str] = field(default_factory=list)
+
+
+class SaveHooks:
+    """Hooks by kind, registered at app start-up, run in registration order."""
+
+    def __init__(self) -> None:
+        self._hooks: dict[str, list[Callable]] = {k: [] for k in KINDS}
+
+    def register(self, kind: str, fn: Callable) -> Callable:
+        if kind not in self._hooks:
+            raise ValueError(f"unknown hook kind {kind!r}; kinds: {', '.join(KINDS)}")
+        self._hooks[kind].append(fn)
+        return fn
+
+    def __call__(self, kind: str) -> tuple[Callable, ...]:
+        return tuple(self._hooks[kind])
