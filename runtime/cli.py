@@ -94,8 +94,9 @@ def serve(host: str, port: int) -> None:
     """Serve the app (embedded mode: one process, jobs inline)."""
     from flask import current_app
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    from werkzeug.serving import run_simple
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, load_dotenv=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @click.group()

@@ -58,3 +58,34 @@ def test_init_on_postgres(tmp_path, pg_url):
     result = crm(tmp_path, "init", "--admin-password", "admin-pass-1", env={"DATABASE_URL": pg_url})
     assert result.returncode == 0, result.stderr
     assert "Database: postgresql+psycopg://" in result.stdout
+
+
+def test_serve_answers_on_the_port_it_prints(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert crm(tmp_path, "init", "--admin-password", "admin-pass-1").returncode == 0
+    env = {**os.environ, "CRM_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    proc = subprocess.Popen([CRM, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "crm serve did not answer within 30 s"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert f"Serving on http://127.0.0.1:{port}/" in out

@@ -7,5 +7,5 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from runtime.api import account, files, meta, openapi, records  # noqa: F401 - registers routes on bp
+    from runtime.api import account, expressions, files, meta, openapi, records  # noqa: F401 - registers routes on bp
     app.register_blueprint(bp)

@@ -4,6 +4,11 @@ duplicate rules, the outbox, the stage engine) register here exactly as an exten
 Order of a save: ``before_save`` (may change ``event.record``) -> formulas -> checks and
 ``validate`` hooks (add problems) -> write -> ``after_save`` (same transaction; e.g. outbox rows)
 -> commit -> ``after_commit`` (dispatch; must never raise into the caller).
+
+Other events, fired by the feature that owns them and heard by whoever registers (the rules
+engine, notifications...): ``stage_entered`` (same transaction as the stage move; ``event.action ==
+"stage"``, ``event.notes`` may carry the node), ``stage_overdue`` and ``approval_decided`` (called
+with ``(services, conn, payload: dict)`` inside the sweep's / decision's transaction).
 """
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-KINDS = ("before_save", "validate", "after_save", "after_commit")
+KINDS = ("before_save", "validate", "after_save", "after_commit", "stage_entered", "stage_overdue",
+         "approval_decided")
 
 
 @dataclass

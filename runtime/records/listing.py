@@ -58,18 +58,21 @@ class ListParams:
                    with_total=args.get("total", "1") not in ("0", "false"))
 
 
-def visible_fields(schema: AppSchema, object_name: str, access: ObjectAccess, actor) -> dict[str, Any]:
-    """Field path -> type spec the actor may filter on: hidden fields are simply not there."""
+def visible_fields(schema: AppSchema, object_name: str, access_for) -> dict[str, Any]:
+    """Field path -> type spec an expression on ``object_name`` may read, for a reader whose
+    access to each object is ``access_for(object_name) -> ObjectAccess``: hidden fields are simply
+    not there, so they look exactly like fields that do not exist."""
     def spec(f):
         return expression.FieldSpec(f.expr_type, options=f.option_values) if f.options else f.expr_type
 
+    access = access_for(object_name)
     fields: dict[str, Any] = dict(SYSTEM_TYPES)
     for f in schema.object(object_name).fields.values():
         if not access.can_see(f.name):
             continue
         fields[f.name] = spec(f)
         if f.type == "lookup" and f.target in schema.objects:
-            target_access = object_access(schema, actor, f.target)
+            target_access = access_for(f.target)
             if target_access.read:
                 for g in schema.object(f.target).fields.values():
                     if target_access.can_see(g.name):
@@ -95,8 +98,8 @@ def build_list_query(conn: sa.Connection, scope: ReadScope, object_name: str, ac
     """The SELECT for one page (one row more than asked, to know whether more follow)."""
     query, cols, fields = base_select(conn, scope, object_name, access)
     if params.filter:
-        compiled = compile_filter(params.filter, visible_fields(scope.schema, object_name, access, scope.actor),
-                                  lang)
+        readable = lambda name: access if name == object_name else object_access(scope.schema, scope.actor, name)  # noqa: E731
+        compiled = compile_filter(params.filter, visible_fields(scope.schema, object_name, readable), lang)
         query = query.where(compiled.to_sql(cols, now=scope.now, user=user_context(scope.actor), tz=scope.tz))
     unfiltered_for_total = query
     name, descending = _sort_key(params.sort, {f.name for f in fields} | set(SYSTEM_COLUMNS) - {"deleted_at"})

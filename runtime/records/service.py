@@ -186,9 +186,7 @@ class RecordService:
         now = self.now()
         with self.transaction(conn) as c:
             prior = self._load(c, object_name, record_id, access)
-            if expected_version is not None and prior["version"] != expected_version:
-                raise Conflict(_("Someone else changed this record; reload it and apply your change again."),
-                               current_version=prior["version"])
+            _check_version(prior, expected_version)
             system, fields_in = _split_system(data)
             prior_ctx = self._ctx_for()(self._with_lookups(c, obj, prior))
             values, problems = self._coerce(obj, access, fields_in, prior_ctx=prior_ctx)
@@ -209,8 +207,7 @@ class RecordService:
                     **row, version=prior["version"] + 1, updated_at=now, updated_by=self.actor.id,
                     last_activity_at=now))
                 if result.rowcount != 1:
-                    raise Conflict(_("Someone else changed this record; reload it and apply your change again."),
-                                   current_version=self._current_version(c, table, record_id))
+                    _check_version({"version": self._current_version(c, table, record_id)}, prior["version"])
                 history.write(c, object_name=object_name, record_id=record_id, action="update",
                               changes=changes, actor_id=self.actor.id, source=self.source, at=now)
                 event.changed = set(changes)
@@ -227,9 +224,7 @@ class RecordService:
         now = self.now()
         with self.transaction(conn) as c:
             prior = self._load(c, object_name, record_id, access)
-            if expected_version is not None and prior["version"] != expected_version:
-                raise Conflict(_("Someone else changed this record; reload it and apply your change again."),
-                               current_version=prior["version"])
+            _check_version(prior, expected_version)
             self._on_delete_children(c, object_name, record_id, now)
             table = self.schema.table(object_name)
             c.execute(table.update().where(table.c.id == record_id).values(
@@ -364,6 +359,13 @@ class RecordService:
             except Exception:  # noqa: BLE001 - dispatch problems never undo a committed save
                 import logging
                 logging.getLogger(__name__).exception("after_commit hook failed")
+
+
+def _check_version(current: Mapping[str, Any], expected: int | None) -> None:
+    """Optimistic locking: a stale version is a conflict naming the current one."""
+    if expected is not None and current["version"] != expected:
+        raise Conflict(_("Someone else changed this record; reload it and apply your change again."),
+                       current_version=current["version"])
 
 
 def _split_system(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
