@@ -120,8 +120,9 @@ def user_add(name: str, role: str, team: str | None, manager: str | None, passwo
     password = password or secrets.token_urlsafe(12)
     try:
         with begin_write(svc.engine) as conn:
+            extra = tuple(svc.schema_cache.get(conn).roles)
             users.create_user(conn, name, role, password=password, team=team, manager=manager,
-                              region=region, now=svc.clock.now())
+                              region=region, now=svc.clock.now(), extra_roles=extra)
     except users.UserError as exc:
         _fail(str(exc))
     click.echo(f"User {name} ({role}) created." + (f" Password: {password}" if generated else ""))

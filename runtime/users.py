@@ -91,13 +91,14 @@ def ensure_team(conn: sa.Connection, name: str, *, label_zh: str | None = None,
 def create_user(conn: sa.Connection, username: str, role: str, *, password: str | None = None,
                 team: str | None = None, manager: str | None = None, display_name: str | None = None,
                 email: str | None = None, region: str | None = None, locale: str | None = None,
-                now: dt.datetime | None = None) -> int:
-    """Create a user; ``team`` and ``manager`` are names. Raises :class:`UserError` on bad input."""
+                now: dt.datetime | None = None, extra_roles: tuple[str, ...] = ()) -> int:
+    """Create a user; ``team`` and ``manager`` are names; ``extra_roles`` are the roles the live
+    metadata declares besides the built-in ones. Raises :class:`UserError` on bad input."""
     username = (username or "").strip()
     if not username or len(username) > 150:
         raise UserError("a user name is 1 to 150 characters")
-    if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    if role not in ROLES and role not in extra_roles:
+        raise UserError(f"unknown role {role!r}; roles: {', '.join((*ROLES, *extra_roles))}")
     if find_user_id(conn, username) is not None:
         raise UserError(f"user {username!r} already exists")
     manager_id = None

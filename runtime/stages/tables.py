@@ -33,6 +33,5 @@ stage_alerts = sa.Table(
     sa.Column("anchor_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("level", sa.String(63), nullable=False),
     sa.Column("fired_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("notified", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("object", "record_id", "stage", "anchor_at", "level", name="uq_stage_alerts_once"),
 )
