@@ -167,16 +167,20 @@ def _includes_py(tags: tuple[str, ...] | None, option: str | None) -> bool:
 def _includes_sql(args: tuple[SqlValue, ...], sc: Any, node: Any) -> SqlValue:
     tags, opt = args
     lit = node.args[1]
+    # Options never contain ";" (the storage separator), so a needle with one matches nothing;
+    # without this guard the LIKE pattern could span two stored options.
     if getattr(lit, "type", None) == TEXT and hasattr(lit, "value"):
-        if not lit.value:
+        if not lit.value or ";" in lit.value:
             return SqlValue(sa.false(), BOOLEAN, False)
         pattern: Any = K.bind("%;" + K.like_escape(lit.value) + ";%", TEXT)
+        no_separator: Any = sa.true()
     else:
         o = sa.type_coerce(opt.expr, sa.String())
         escaped = sa.func.replace(sa.func.replace(sa.func.replace(o, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
         pattern = sa.literal("%;", sa.String()).concat(escaped).concat(sa.literal(";%", sa.String()))
+        no_separator = sa.not_(o.like("%;%"))
     expr = sa.type_coerce(tags.expr, sa.String()).like(pattern, escape="\\")
-    return SqlValue(K.all_of(K.nonblank(opt), tags.expr.is_not(None), expr), BOOLEAN, False)
+    return SqlValue(K.all_of(K.nonblank(opt), tags.expr.is_not(None), no_separator, expr), BOOLEAN, False)
 
 
 def _in_check(ck: Any, node: Any, types: tuple[str, ...]) -> None:
