@@ -10,6 +10,9 @@ from flask import Flask
 from runtime import api, auth, health, home, i18n, records, web_errors  # noqa: F401 - records: tables
 from runtime import notifications  # before create_all: its tables; before api.init_app: its routes
 from runtime import files  # noqa: F401 - before create_all: the files table
+from runtime import ui  # before create_all: the saved views table
+from runtime import stages  # before create_all: stage tables; before api.init_app: its routes
+from runtime import automation  # before create_all: automation tables; before api.init_app: its routes
 from runtime.clock import Clock, SystemClock
 from runtime.config import load_settings
 from runtime.jobs import wiring as jobs_wiring  # before create_all: outbox/jobs tables; before api.init_app: routes
@@ -55,7 +58,10 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     web_errors.init_app(app)
     jobs_wiring.init_app(app)
     notifications.init_app(app)
+    stages.init_app(app)
+    automation.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    ui.init_app(app)
     api.init_app(app)
     return app

@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from runtime import users
 from runtime.cli_expr import expr
 from runtime.jobs.worker_cli import worker
+from runtime.stages.cli import tick
 from runtime.services import services
 from schema_store.database import begin_write
 
@@ -19,7 +20,7 @@ def build_cli(create_app: Callable[..., Flask]) -> click.Group:
     group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
                        add_version_option=False, load_dotenv=False,
                        help="A metadata-driven CRM engine. CRM_INSTANCE_PATH picks the instance folder.")
-    for command in (init, demo, serve, user, worker, expr):
+    for command in (init, demo, serve, user, worker, expr, tick):
         group.add_command(command)
     return group
 
@@ -96,7 +97,9 @@ def serve(host: str, port: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     from werkzeug.serving import run_simple
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    from runtime.stages.tick import Ticker
+    with Ticker(services(app)):  # embedded mode: `crm tick` every minute in a background thread
+        run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @click.group()

@@ -14,4 +14,6 @@ def root():
 
 @bp.get("/app")
 def index():
-    return render_template("runtime/home.html", user=current_user)
+    from runtime.ui.context import record_service
+    from runtime.ui.home_panels import panels
+    return render_template("runtime/home.html", user=current_user, panels=panels(record_service()))

@@ -32,7 +32,7 @@ VERSION = "3.1.0"
 CACHE_KEY = "crm.openapi"
 PREFIX = "/api/v1"
 HIDDEN_METHODS = {"HEAD", "OPTIONS"}
-_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_ARG = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 Op = Callable[[str | None], dict[str, Any]]
 
 
@@ -329,8 +329,10 @@ def _path_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
 
     def sub(m: re.Match) -> str:
-        converter, name = m.group(1) or "string", m.group(2)
+        converter, args, name = m.group(1) or "string", m.group(2), m.group(3)
         schema = {"int": {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "float": NUMBER}.get(converter, STRING)
+        if converter == "any" and args:
+            schema = {"type": "string", "enum": [a.strip().strip("'\"") for a in args.split(",")]}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
         return "{" + name + "}"
     return _ARG.sub(sub, rule), params

@@ -2,7 +2,8 @@
 the save pipeline, downloadable by whoever can read the record. See docs/api.md "Files".
 
 Importing this package adds the ``files`` table to the system metadata (so the app factory imports
-it before creating tables); :func:`init_app` wires the store and the save hooks into one app.
+it before creating tables); :func:`init_app` wires the store and the save hooks into one app, and
+runs when the API blueprint is registered (``runtime/api/files.py``), once per app.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from runtime.clock import SystemClock
 from runtime.config import load_settings
 from runtime.outbox.registry import load_action_modules
+import runtime.automation.actions  # noqa: F401,E402 - registers the automation outbox actions in workers
 from runtime.services import Services
 from schema_store.database import create_engine
 

@@ -8,13 +8,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from runtime.i18n import pick_label
 from runtime.records import history
 from runtime.records.errors import Conflict, Invalid, NotFound
 from runtime.records.hooks import SaveEvent
 from runtime.stages import requirements
+from runtime.stages.requirements import _
 from runtime.stages.tables import stage_history
 from schema_store.model import ObjectDef, PipelineDef, StageNode
 

@@ -6,11 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from flask_babel import gettext as _
+from flask_babel import gettext
 
 import expression
 from runtime.i18n import pick_label
 from schema_store.model import ObjectDef, StageNode
+
+
+def _(text: str, **values: Any) -> str:
+    """gettext, or the English text where no app/request is active (a worker's automation)."""
+    try:
+        return gettext(text, **values)
+    except RuntimeError:
+        return text % values if values else text
 
 
 @dataclass

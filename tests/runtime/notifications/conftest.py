@@ -34,11 +34,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the SMTP server exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+            raise RuntimeError(f"the SMTP server exited: {log.read_text(errors='replace')}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -72,13 +72,15 @@ def smtp_server(tmp_path):
     folder = tmp_path / "mailbox"
     folder.mkdir()
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "tests.runtime.notifications.smtp_sink.Sink", str(folder)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "smtpd.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+             "-c", "tests.runtime.notifications.smtp_sink.Sink", str(folder)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL, stderr=log_file)
     try:
-        wait_for_port(port, process)
+        wait_for_port(port, process, log)
         yield SmtpServer(url=f"smtp://127.0.0.1:{port}", folder=folder)
     finally:
         process.terminate()
