@@ -152,9 +152,15 @@ def with_workers(report: Report) -> None:
                         outbox.c.status.in_(("pending", "running", "failed")))).scalar()
                 if not left:
                     break
+                with svc.engine.connect() as conn:
+                    busy = conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
+                        outbox.c.status.in_(("pending", "running")))).scalar()
+                if not busy:  # only retries left: re-dispatch them once their backoff is over
+                    from runtime.outbox import sweep
+                    sweep(svc, dt.datetime.now(dt.timezone.utc))
                 if all(w.poll() is not None for w in workers):
                     raise RuntimeError("the workers stopped: " + (Path(tmp) / "workers.log").read_text()[-2000:])
-                time.sleep(0.5)
+                time.sleep(1)
             total = time.perf_counter() - started
             lat = _latencies(svc.engine)
             report.add(f"RQ (PostgreSQL, 2 workers): {N} creates, web side", N / seconds, "records/s")

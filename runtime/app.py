@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import jinja2
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from runtime import api, auth, health, home, i18n, records, web_errors  # noqa: F401 - records: tables
 from runtime import notifications  # before create_all: its tables; before api.init_app: its routes
@@ -22,6 +23,12 @@ from schema_store import ensure_meta_tables
 from schema_store.database import create_engine
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 TEMPLATES = ROOT / "templates"
 
 
@@ -31,6 +38,8 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     config = dict(config or {})
     settings = load_settings(config)
     app = Flask("crm", static_folder=str(Path(__file__).with_name("static")), static_url_path="/static")
+    # Ids fit a 32-bit INTEGER everywhere: a larger number in a path is simply not a route (404).
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

@@ -141,7 +141,7 @@ USERNAME = {"type": "string", "minLength": 1, "maxLength": 150}
 
 
 def recipient() -> Schema:
-    return people(["owner", "owner_manager", "user", "role", "team", "team_manager", "field"], [
+    return people(["owner", "owner_manager", "owner_director", "user", "role", "team", "team_manager", "field"], [
         (["user"], {"required": ["user"], "properties": {"user": USERNAME}}),
         (["role"], {"required": ["role"], "properties": {"role": KEY}}),
         (["team"], {"required": ["team"], "properties": {"team": KEY}}),

@@ -33,7 +33,7 @@ _SYSTEM: tuple[tuple[str, Callable[[], sa.Column]], ...] = (
 )
 assert tuple(n for n, _ in _SYSTEM) == SYSTEM_COLUMNS, "system columns out of step with names.py"
 
-SYSTEM_INDEXED = ("owner", "created_at", "stage")
+SYSTEM_INDEXED = ("owner", "created_at", "stage", "stage_entered_at", "last_activity_at")  # SLA sweeps
 
 
 def system_columns() -> list[sa.Column]:

@@ -168,6 +168,7 @@ def medical_demo(scale: float | None = None) -> None:
         fresh = load_demo(svc, loaded, actor=actor, scale=scale, progress=click.echo)
     if fresh:
         click.echo(f"Demo data loaded in {time.perf_counter() - started:.1f} s. Sign in as med_rep1, med_mgr1, "
-                   f"med_director or med_eng1 with the password {DEMO_PASSWORD}.")
+                   f"med_director or med_eng1 with the password {DEMO_PASSWORD}; "
+                   f"run `crm tick` to see overdue stages turn red.")
     else:
         click.echo("Demo data already loaded; nothing to do.")

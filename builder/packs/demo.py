@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 import sqlalchemy as sa
 
 from builder.packs.format import Pack
-from builder.packs.tables import installed_packs
+from builder.packs.tables import ensure_table, installed_packs
 from runtime import users as users_service
 from runtime.records import RecordService
 from runtime.users import Actor
@@ -166,12 +166,17 @@ def load_demo(svc: Any, pack: Pack, *, actor: Actor, scale: float = 1.0, seed: i
               progress: Callable[[str], None] = print) -> bool:
     """Run the pack's demo generator once per instance (False when it already ran)."""
     with svc.engine.connect() as conn:
+        ensure_table(conn)
         done = conn.execute(sa.select(installed_packs.c.demo_size).where(installed_packs.c.name == pack.name)).scalar()
         app = svc.schema_cache.get(conn)
     if done:
         return False
     generate = run_generator(pack)
     generate(DemoContext(svc, app, actor, scale=scale, seed=seed, progress=progress))
+    # the batches ran in the caller's transactions, so their after-save automation (approvals to
+    # start, alerts) waits in the outbox: one sweep now, as `crm tick` would do
+    from runtime.outbox.dispatch import sweep
+    sweep(svc, svc.clock.now())
     with begin_write(svc.engine) as conn:
         conn.execute(installed_packs.update().where(installed_packs.c.name == pack.name)
                      .values(demo_size=max(1, round(scale * 1000))))

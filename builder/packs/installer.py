@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import schema_store
 from builder.packs.format import Pack, PackInvalid, PackProblem, parse_version, problem, satisfies
 from builder.packs.merge import MISSING, Conflict, merge
-from builder.packs.tables import installed_packs
+from builder.packs.tables import ensure_table, installed_packs
 from runtime.records import RecordService
 from runtime.records.errors import RecordError
 from runtime.users import Actor, ensure_team, get_actor
@@ -89,6 +89,7 @@ class ImportResult:
 
 
 def installed(conn: sa.Connection) -> dict[str, dict[str, Any]]:
+    ensure_table(conn)
     rows = conn.execute(sa.select(installed_packs)).mappings()
     return {r["name"]: {**r, "fragment": json.loads(r["fragment"]), "title": json.loads(r["title"] or "{}"),
                         "data_sets": json.loads(r["data_sets"] or "[]")} for r in rows}

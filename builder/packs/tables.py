@@ -22,3 +22,10 @@ installed_packs = sa.Table(
 
 def create_tables(bind: sa.Engine | sa.Connection) -> None:
     installed_packs.create(bind, checkfirst=True)
+
+
+def ensure_table(conn: sa.Connection) -> None:
+    """Create ``installed_packs`` when missing, inside the caller's transaction (DDL is
+    transactional on SQLite and PostgreSQL here, so a rolled-back import leaves no table either)."""
+    if not sa.inspect(conn).has_table(installed_packs.name):
+        installed_packs.create(conn, checkfirst=True)

@@ -4,14 +4,12 @@ from __future__ import annotations
 from flask import Flask
 
 from builder.packs import api, cli
-from builder.packs.tables import create_tables
-from runtime.services import services
 
 
 def init_app(app: Flask) -> None:
-    svc = services(app)
-    with svc.engine.begin() as conn:  # our one table, next to the runtime's (checkfirst)
-        create_tables(conn)
+    # The installed_packs table is created on first use (builder.packs.tables.ensure_table), in the
+    # transaction that needs it: start-up never touches the database (an app must start, and report
+    # an unreachable database on /healthz, even when the database is down).
     app.cli.add_command(cli.pack)
     app.register_blueprint(api.bp)
     app.extensions.setdefault("crm_demo_loaders", []).append(cli.medical_demo)

@@ -12,3 +12,17 @@ def json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         abort(400)
     return data
+
+
+MAX_INT = 2**31 - 1  # ids and counts fit a 32-bit INTEGER column on every database
+
+
+def positive_int_arg(name: str, default: int, maximum: int = 100_000) -> int | None:
+    """A whole-number query parameter from 1 to ``maximum``; None when it is anything else."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 1 <= value <= maximum else None

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 import schema_store
 from runtime.api import bp
-from runtime.api.body import json_object
+from runtime.api.body import json_object, positive_int_arg
 from runtime.auth import requires_role
 from runtime.i18n import current_language
 from runtime.services import services
@@ -95,7 +95,8 @@ def validate_draft():
 @requires_role(*DESIGNERS)
 def plan():
     """What publishing the draft (or the posted document) would change, without changing it."""
-    document = _document(request.get_json(silent=True) or {})
+    body = request.get_json(silent=True)
+    document = _document(body) if isinstance(body, dict) else None
     svc = services()
     with svc.engine.connect() as conn:
         if document is None:
@@ -148,10 +149,9 @@ def version_document(version: int):
 @bp.get("/meta/diff")
 @requires_role(*DESIGNERS)
 def version_diff():
-    try:
-        old = int(request.args["from"]) if request.args.get("from") else None
-        new = int(request.args["to"])
-    except (KeyError, ValueError):
+    new = positive_int_arg("to", 0)
+    old = positive_int_arg("from", 0) if request.args.get("from") else None
+    if not new or (request.args.get("from") and not old):
         return json_error(400, _("Give ?from=<version>&to=<version> (from may be omitted)."))
     svc = services()
     try:

@@ -77,6 +77,10 @@ class Runner:
         return {name: evaluate(self.expr(action, f"{prefix}/{name}"), ctx) for name in action.params.get(prefix, {})}
 
     def _save(self, object_name: str, record_id: int, values: dict[str, Any], owner_record) -> None:
+        table = self.schema.table(object_name)
+        # Rules on the same record run in parallel workers: wait for the other's commit instead of
+        # failing its version check (PostgreSQL row lock; SQLite's write lock already serialises).
+        self.conn.execute(sa.select(table.c.id).where(table.c.id == record_id).with_for_update())
         service = self.service(owner_record)
         stage = values.pop("stage", None)
         if values:
@@ -98,10 +102,12 @@ class Runner:
         target = dict(record)
         if not assignment.apply(target, decision):
             return "no assignee found"
-        if target["owner"] != record.get("owner"):
+        if target["owner"] is not None and target["owner"] != record.get("owner"):
+            self._save(self.object_name, self.record_id, {"owner": target["owner"]}, record)  # history, rules
+        elif target["owner"] is None and record.get("owner") is not None:  # into a pool: no owner
             table = self.schema.table(self.object_name)
             self.conn.execute(table.update().where(table.c.id == self.record_id).values(
-                owner=target["owner"], version=table.c.version + 1, updated_at=self.ctx.now))
+                owner=None, version=table.c.version + 1, updated_at=self.ctx.now))
         assignment.record_decision(self.conn, self.object_name, self.record_id, decision, source=self.origin,
                                    actor_id=None, at=self.ctx.now)
         return f"owner = {target['owner']} ({decision.kind}{' ' + decision.pool if decision.pool else ''})"

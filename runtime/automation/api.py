@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
@@ -42,7 +43,7 @@ def approvals_inbox():
     """``?status=pending`` (default: waiting for me), ``approved``, ``rejected`` or ``all``."""
     status = request.args.get("status", "pending")
     if status not in ("pending", "approved", "rejected", "all"):
-        return json_error(400, "status is one of pending, approved, rejected, all", "bad_request")
+        return json_error(400, _("status is one of pending, approved, rejected, all"), "bad_request")
     with services().engine.connect() as conn:
         rows = approvals.inbox(conn, _actor(), status)
     return jsonify({"approvals": [_json(r) for r in rows]})
@@ -52,20 +53,20 @@ def approvals_inbox():
 @login_required
 def approval_detail(request_id: int):
     if _bad_id(request_id):
-        return json_error(404, "There is no such approval.", "not_found")
+        return json_error(404, _("There is no such approval."), "not_found")
     with services().engine.connect() as conn:
         row = approvals.get(conn, request_id)
         visible = row is not None and any(r["id"] == request_id for r in approvals.inbox(conn, _actor(), "all"))
         if not visible:
-            return json_error(404, "There is no such approval.", "not_found")
+            return json_error(404, _("There is no such approval."), "not_found")
         return jsonify({**_json(row), "history": [_json(e) for e in approvals.history(conn, request_id)]})
 
 
 def _decide(request_id: int, decision: str, reason: str | None, batch: bool = False):
     if _bad_id(request_id):
-        return None, approvals.ApprovalError(404, "There is no such approval waiting for you.", "not_found")
+        return None, approvals.ApprovalError(404, _("There is no such approval waiting for you."), "not_found")
     if reason is not None and not isinstance(reason, str):
-        return None, approvals.ApprovalError(422, "The reason is text.", "invalid")
+        return None, approvals.ApprovalError(422, _("The reason is text."), "invalid")
     try:
         return approvals.decide(services(), _actor(), request_id, decision, reason, batch=batch), None
     except approvals.ApprovalError as exc:
@@ -90,7 +91,7 @@ def approval_batch():
     ids, verb = body.get("ids"), body.get("decision")
     if not isinstance(ids, list) or not ids or len(ids) > MAX_BATCH or not all(isinstance(i, int) for i in ids) \
             or verb not in ("approve", "reject"):
-        return json_error(422, "Give ids (1 to 200 numbers) and a decision: approve or reject.", "invalid")
+        return json_error(422, _("Give ids (1 to 200 numbers) and a decision: approve or reject."), "invalid")
     results = []
     for request_id in ids:
         result, error = _decide(request_id, "approved" if verb == "approve" else "rejected", body.get("reason"),
@@ -100,36 +101,29 @@ def approval_batch():
     return jsonify({"results": results})
 
 
-def _pooled(object_name: str, record_id: int):
-    svc = services()
-    rs = RecordService(svc, _actor(), source="api")
-    obj_access = rs.access(object_name, "read")  # 404 for unknown objects
-    return svc, rs, obj_access
-
-
 @bp.post("/records/<object_name>/<int:record_id>/claim")
 @login_required
 def claim(object_name: str, record_id: int):
     if _bad_id(record_id):
-        return json_error(404, "This record does not exist or you cannot see it.", "not_found")
+        return json_error(404, _("This record does not exist or you cannot see it."), "not_found")
     """Take a record from its public pool: it becomes the caller's."""
     svc = services()
     actor = _actor()
     rs = RecordService(svc, actor, source="api")
     rs.object(object_name)
     if not object_access(rs.schema, actor, object_name).update:
-        return json_error(403, "You do not have permission to do this.", "forbidden")
+        return json_error(403, _("You do not have permission to do this."), "forbidden")
     with begin_write(svc.engine) as conn:
         pool = assignment.pool_of(conn, object_name, record_id)
         if pool is None:
-            return json_error(409, "This record is not in a public pool.", "not_in_pool")
+            return json_error(409, _("This record is not in a public pool."), "not_in_pool")
         table = rs.schema.table(object_name)
         taken = conn.execute(table.update().where(table.c.id == record_id, table.c.owner.is_(None),
                                                   table.c.deleted_at.is_(None))
                              .values(owner=actor.id, version=table.c.version + 1, updated_at=svc.clock.now(),
                                      updated_by=actor.id))
         if taken.rowcount != 1:
-            return json_error(409, "Someone else claimed this record first.", "taken")
+            return json_error(409, _("Someone else claimed this record first."), "taken")
         assignment.record_decision(conn, object_name, record_id, assignment.Decision("claim", actor.id, pool=None,
                                                                                    entry=pool),
                                    source="claim", actor_id=actor.id, at=svc.clock.now())
@@ -140,7 +134,7 @@ def claim(object_name: str, record_id: int):
 @login_required
 def release(object_name: str, record_id: int):
     if _bad_id(record_id):
-        return json_error(404, "This record does not exist or you cannot see it.", "not_found")
+        return json_error(404, _("This record does not exist or you cannot see it."), "not_found")
     """Give a record back to the public pool (its owner, their managers, or an admin)."""
     svc = services()
     actor = _actor()
@@ -149,9 +143,9 @@ def release(object_name: str, record_id: int):
     body = json_object() if request.data else {}
     pool = body.get("pool") or assignment.default_pool(rs.schema, object_name)
     if pool is None or pool not in rs.schema.assignment.get("pools", {}):
-        return json_error(422, "There is no public pool to release this record to.", "no_pool")
+        return json_error(422, _("There is no public pool to release this record to."), "no_pool")
     if record.get("owner") != actor.id and actor.role not in ("admin", "manager"):
-        return json_error(403, "Only the owner or a manager can release this record.", "forbidden")
+        return json_error(403, _("Only the owner or a manager can release this record."), "forbidden")
     with begin_write(svc.engine) as conn:
         table = rs.schema.table(object_name)
         conn.execute(table.update().where(table.c.id == record_id).values(
@@ -166,7 +160,7 @@ def release(object_name: str, record_id: int):
 @login_required
 def assignment_log(object_name: str, record_id: int):
     if _bad_id(record_id):
-        return json_error(404, "This record does not exist or you cannot see it.", "not_found")
+        return json_error(404, _("This record does not exist or you cannot see it."), "not_found")
     svc = services()
     RecordService(svc, _actor()).get(object_name, record_id)
     with svc.engine.connect() as conn:
@@ -179,7 +173,7 @@ def assignment_log(object_name: str, record_id: int):
 @login_required
 def record_tasks(object_name: str, record_id: int):
     if _bad_id(record_id):
-        return json_error(404, "This record does not exist or you cannot see it.", "not_found")
+        return json_error(404, _("This record does not exist or you cannot see it."), "not_found")
     svc = services()
     RecordService(svc, _actor()).get(object_name, record_id)
     with svc.engine.connect() as conn:

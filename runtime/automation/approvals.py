@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from runtime.automation.context import eval_context, evaluate, load_raw, recipients, render, system_actor
 from runtime.automation.tables import approval_events, approval_requests
@@ -171,14 +172,14 @@ def decide_in(svc: Services, conn: sa.Connection, actor: Actor | None, request_i
     req = get(conn, request_id)
     if req is None or (actor is not None and actor.role != "admin" and actor.id not in (req["approver_ids"] or [])
                        and req["status"] == "pending"):
-        raise ApprovalError(404, "There is no such approval waiting for you.", "not_found")
+        raise ApprovalError(404, _("There is no such approval waiting for you."), "not_found")
     if req["status"] != "pending":
-        raise ApprovalError(409, "This approval has already been decided.", "already_decided")
+        raise ApprovalError(409, _("This approval has already been decided."), "already_decided")
     process = schema.approvals.get(req["process"], {})
     if batch and not process.get("allow_batch", False):
-        raise ApprovalError(422, "This process does not allow batch decisions.", "batch_not_allowed")
+        raise ApprovalError(422, _("This process does not allow batch decisions."), "batch_not_allowed")
     if actor is not None and _reason_needed(process, decision) and not (reason or "").strip():
-        raise ApprovalError(422, "Give a reason for this decision.", "reason_required")
+        raise ApprovalError(422, _("Give a reason for this decision."), "reason_required")
     now = svc.clock.now()
     user_id = actor.id if actor else None
     steps = process.get("steps", ())
@@ -198,7 +199,7 @@ def decide_in(svc: Services, conn: sa.Connection, actor: Actor | None, request_i
     done = conn.execute(approval_requests.update().where(r.id == request_id, r.status == "pending").values(
         status=decision, decided_at=now, due_at=None))
     if done.rowcount != 1:
-        raise ApprovalError(409, "This approval has already been decided.", "already_decided")
+        raise ApprovalError(409, _("This approval has already been decided."), "already_decided")
     depth = int(req.get("depth") or 0)
     actions = process.get("on_approve" if decision == "approved" else "on_reject", ())
     if actions:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import sqlalchemy as sa
 
 from runtime.automation import assignment
-from runtime.automation.context import eval_context, evaluate, services_for
+from runtime.automation.context import eval_context, evaluate
 from runtime.outbox import dispatch, enqueue
 from runtime.records.hooks import SaveEvent
 from schema_store import AppSchema

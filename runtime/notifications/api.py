@@ -11,6 +11,7 @@ from runtime.notifications import inbox
 from runtime.notifications.tables import STATUSES
 from runtime.services import services
 from runtime.web_errors import json_error
+from runtime.api.body import positive_int_arg
 
 
 class _BadQuery(ValueError):
@@ -18,12 +19,10 @@ class _BadQuery(ValueError):
 
 
 def _positive(name: str, default: int, maximum: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or int(raw) < 1:
+    value = positive_int_arg(name, default)
+    if value is None:
         raise _BadQuery(name)
-    return min(int(raw), maximum) if maximum else int(raw)
+    return min(value, maximum) if maximum else value
 
 
 def _paging(default_per_page: int) -> tuple[int, int]:

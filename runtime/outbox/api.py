@@ -14,6 +14,7 @@ from runtime.outbox.store import get_item, list_items, list_runs, reset_for_retr
 from runtime.outbox.tables import STATUSES
 from runtime.services import services
 from runtime.web_errors import json_error
+from runtime.api.body import positive_int_arg
 from schema_store.database import begin_write
 
 MAX_PER_PAGE = 200
@@ -22,13 +23,6 @@ MAX_PER_PAGE = 200
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value.isoformat() if isinstance(value, dt.datetime) else value
             for key, value in data.items()}
-
-
-def _positive_int(name: str, default: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
 @bp.get("/outbox")
@@ -41,7 +35,7 @@ def outbox_list():
         msg = _("Unknown status %(status)s; use one of: %(allowed)s.",
                 status=", ".join(unknown), allowed=", ".join(STATUSES))
         return json_error(400, msg, errors={"status": [msg]})
-    page, per_page = _positive_int("page", 1), _positive_int("per_page", 50)
+    page, per_page = positive_int_arg("page", 1), positive_int_arg("per_page", 50)
     if page is None or per_page is None or per_page > MAX_PER_PAGE:
         msg = _("page and per_page are whole numbers from 1 (per_page at most %(max)s).",
                 max=MAX_PER_PAGE)

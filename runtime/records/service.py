@@ -264,7 +264,9 @@ class RecordService:
     # -- pipeline steps --------------------------------------------------------------------------
     def _coerce(self, obj: ObjectDef, access: ObjectAccess, data: Mapping[str, Any], prior_ctx
                 ) -> tuple[dict[str, Any], checks.Problems]:
-        values, errors = coerce(input_schema(obj, self.tz), obj, data)
+        key = ("input_schema", self.schema.version, self.schema.checksum, obj.name, self.lang, str(self.tz))
+        schema = self.svc.memo.get(key, lambda: input_schema(obj, self.tz))
+        values, errors = coerce(schema, obj, data)
         problems = checks.Problems()
         problems.merge(errors)
         checks.check_writable(obj, access, data, prior_ctx, problems)

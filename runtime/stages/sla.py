@@ -179,17 +179,19 @@ def _template(label: Any) -> Any:
 
 
 DEFAULT_TITLE = {
-    "zh-CN": "【{{ level }}】{{ object }} {{ title }} 在「{{ stage }}」已停留 {{ hours }} 小时",
-    "en": "[{{ level }}] {{ object }} {{ title }} has been in {{ stage }} for {{ hours }} hours",
+    "zh-CN": "【{{ level }}】{{ object }} {{ title }} 在「{{ stage }}」已停留 {{ duration }}",
+    "en": "[{{ level }}] {{ object }} {{ title }} has been in {{ stage }} for {{ duration }}",
 }
 DEFAULT_BODY = {
     "zh-CN": "{{ object }} {{ title }} 在「{{ stage }}」阶段已超过时限的 {{ percent }}%。",
     "en": "{{ object }} {{ title }} has used {{ percent }}% of the time allowed in {{ stage }}.",
 }
 QUIET_TITLE = {
-    "zh-CN": "【{{ level }}】{{ object }} {{ title }} 在「{{ stage }}」已 {{ hours }} 小时无更新",
-    "en": "[{{ level }}] {{ object }} {{ title }} in {{ stage }}: no update for {{ hours }} hours",
+    "zh-CN": "【{{ level }}】{{ object }} {{ title }} 在「{{ stage }}」已 {{ duration }}无更新",
+    "en": "[{{ level }}] {{ object }} {{ title }} in {{ stage }}: no update for {{ duration }}",
 }
+DURATION = {("hours", "zh-CN"): "{n} 小时", ("hours", "en"): "{n} hours",
+            ("workdays", "zh-CN"): "{n} 个工作日", ("workdays", "en"): "{n} workdays"}
 SUGGESTED = {"zh-CN": "建议操作：", "en": "Suggested actions:"}
 
 
@@ -220,7 +222,7 @@ class _People:
         if kind == "owner_manager":
             m = self.manager(owner)
             return [m] if m else []
-        if kind == "owner_director":  # not in the metadata schema yet: the manager's manager
+        if kind == "owner_director":  # the manager's manager
             d = self.manager(self.manager(owner))
             return [d] if d else []
         if kind == "user":
@@ -263,6 +265,8 @@ def _alert(svc: Services, conn: sa.Connection, schema: AppSchema, plan: LevelPla
     sla = plan.node.sla
     hours = float(sla.hours) * plan.fraction if sla and sla.hours is not None else \
         float(sla.workdays or 0) * plan.fraction * 24 if sla else 0
+    unit = "workdays" if sla is not None and sla.workdays is not None else "hours"
+    amount = float(sla.workdays) * plan.fraction if unit == "workdays" else hours  # type: ignore[union-attr]
     title_field = obj.title_field
     count = 0
     hooks = svc.hooks("stage_overdue")
@@ -303,7 +307,8 @@ def _alert(svc: Services, conn: sa.Connection, schema: AppSchema, plan: LevelPla
                            "level": pick_label(plan.label, lang) or plan.level,
                            "object": pick_label(obj.label, lang) or obj.name,
                            "title": text.get(title_field) if title_field else f"#{record['id']}",
-                           "hours": f"{hours:g}", "percent": f"{plan.fraction * 100:g}"}
+                           "hours": f"{hours:g}", "percent": f"{plan.fraction * 100:g}",
+                           "duration": DURATION[(unit, lang)].format(n=f"{amount:g}")}
                     try:
                         title = title_tpl.render(ctx, lang).strip()
                         body = body_tpl.render(ctx, lang).strip()

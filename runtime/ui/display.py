@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from runtime.i18n import pick_label
-from runtime.records import ListParams, RecordError, RecordService, list_records
+from runtime.records import RecordService
+from runtime.records.permissions import object_access
+from runtime.records.reading import base_select, row_to_record
 from runtime.system_tables import users
 from schema_store.model import FieldDef, ObjectDef
 
@@ -51,15 +53,19 @@ class Titles:
         obj = self.service.schema.objects.get(target)
         if obj is None:
             return
-        for start in range(0, len(ids), 100):
-            chunk = ids[start:start + 100]
-            try:
-                page = list_records(self.service, target, ListParams(
-                    filter=" || ".join(f"id = {i}" for i in chunk), sort="id", per_page=len(chunk), with_total=False))
-            except RecordError:
-                return
-            for r in page["records"]:
-                self.cache[(target, r["id"])] = title_of(obj, r)
+        access = object_access(self.service.schema, self.service.actor, target)
+        if not access.read:
+            return
+        # The record layer's own permission-scoped SELECT (scope, scope_when, hidden fields), as
+        # list_records and visible_ids use it, narrowed to the ids on this page.
+        with self.service.svc.engine.connect() as conn:
+            query, _cols, fields = base_select(conn, self.service.read_scope(), target, access)
+            table = self.service.schema.table(target)
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(query.where(table.c.id.in_(ids[start:start + 500]))).mappings()
+                for row in rows:
+                    record = row_to_record(self.service.schema, target, row, fields)
+                    self.cache[(target, record["id"])] = title_of(obj, record)
 
     def get(self, target: str, record_id: int | None) -> str:
         if record_id is None:

@@ -1,6 +1,8 @@
 """The notifications page (the bell's target) and the approvals inbox."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,8 +21,16 @@ def notifications_view():
     unread_only = request.args.get("unread") == "1"
     with services().engine.connect() as conn:
         page = list_inbox(conn, current_user.id, unread_only=unread_only, page=page_no, per_page=20)
-    return render_template("runtime/notifications.html", page=page, unread_only=unread_only,
+    tz = services().settings.tz
+    items = [{**n, "when": _local(n.get("created_at"), tz)} for n in page.items]
+    return render_template("runtime/notifications.html", page=page, items=items, unread_only=unread_only,
                            pages=max(1, -(-page.total // page.per_page)))
+
+
+def _local(iso: str | None, tz) -> str:
+    if not iso:
+        return ""
+    return dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.get("/notifications/count")

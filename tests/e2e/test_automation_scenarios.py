@@ -218,6 +218,8 @@ def rq_app(make_app, pg_url, redis_url):
         for _ in range(4):  # follow-ups (a rule's stage move firing another rule) are new jobs
             if not waiting():
                 return
+            from runtime.outbox import sweep
+            sweep(app.extensions["crm"], app.clock.now())  # re-queues anything Redis lost; queued ones stay single
             done = run_rq_worker(redis_url, env=env, queues=("crm",))
             assert done.returncode == 0, done.stderr
     app.settle = settle

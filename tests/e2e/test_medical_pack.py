@@ -298,3 +298,13 @@ def test_s23_process_health_index_is_weighted_and_diagnosed_below_65(med):
     report = boss.get("/api/v1/meta").json["document"]["reports"]["med_process_health"]
     assert report["period"] == "month" and len(report["measures"]) == 4
     assert report["thresholds"][0]["below"] == 65
+
+
+def test_large_bids_wait_for_the_managers_approval(med):
+    rep, mgr = med.api("rep1"), med.api("mgr")
+    deal = to_presentation(rep, hospital(med.api("boss"))["id"])
+    deal = rep.patch(f"/api/v1/records/med_opportunity/{deal['id']}", {"bid_price": 3500000, "version": deal["version"]}).json
+    assert rep.move("med_opportunity", deal["id"], "bid_opening").status_code == 200
+    waiting = mgr.get("/api/v1/approvals").json
+    items = waiting.get("approvals") or waiting.get("items") or []
+    assert len(items) == 1 and items[0]["record_id"] == deal["id"]

@@ -97,8 +97,9 @@ def test_s13_five_workdays_without_progress_across_national_day_email_manager_an
     assert mgr.inbox()["total"] == 0
     tick(stage_app, dt.datetime(2026, 10, 12, 10, 0, tzinfo=CST))      # 5 workdays: escalate
     for person in (mgr, director):
-        titles = [n["body"] for n in person.inbox()["notifications"]]
-        assert len(titles) == 1 and "商机 数控机床改造项目 已 5 个工作日无进展" in titles[0]
+        [note] = person.inbox()["notifications"]
+        assert note["title"] == "【升级】商机 数控机床改造项目 在「现场演示完成」已 5 个工作日无更新"
+        assert "商机 数控机床改造项目 已 5 个工作日无进展" in note["body"] and "☐ 电话跟进客户" in note["body"]
         assert sorted(c for _t, c in deliveries(stage_app, person.user_id)) == ["email", "in_app"]
     assert rep.inbox()["total"] == 0
 

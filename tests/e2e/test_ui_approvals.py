@@ -15,6 +15,10 @@ def test_a_manager_approves_a_pending_request(ui_app, live_server_for, page):
         start_approval(ui_app, "tender", i, user_id(ui_app, "rep1"))
     server = live_server_for(ui_app)
     browser_login(page, server, "mgr")
+    panel = page.get_by_test_id("my-approvals")
+    assert panel.get_by_role("listitem").count() == 2 and "投标折扣审批" in panel.inner_text()
+    assert int(page.get_by_test_id("unread-count").inner_text()) == 2        # "waiting for your decision" x2
+    page.screenshot_as("home")
     page.get_by_test_id("approvals-link").click()
     rows = page.get_by_test_id("approvals").locator("tbody tr")
     assert rows.count() == 2
@@ -25,3 +29,7 @@ def test_a_manager_approves_a_pending_request(ui_app, live_server_for, page):
     page.get_by_role("status").wait_for()
     assert "1" in page.get_by_role("status").inner_text()
     assert rows.count() == 1 and "华山医院招标" in rows.first.inner_text()
+    page.get_by_test_id("lang-switch").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Approvals"
+    assert page.get_by_test_id("approve").inner_text() == "Approve selected"
+    assert "Tender discount approval" in rows.first.inner_text()

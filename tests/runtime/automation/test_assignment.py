@@ -57,3 +57,17 @@ def test_a_stage_overdue_rule_runs_once_per_level_and_entry(auto_app):
     sweep(svc, auto_app.clock.now())
     made = boss.get(f"/api/v1/records/lead/{lead['id']}/tasks").json["tasks"]
     assert [(t["title"], t["assignee_id"]) for t in made] == [("确认演示：华山", mgr.user_id)]
+
+
+def test_crm_tick_turns_a_stuck_demo_into_a_task_for_the_manager(auto_app):
+    from runtime.stages.tick import run_tick
+    boss, rep1, mgr = auto_app.api("boss"), auto_app.api("rep1"), auto_app.api("mgr")
+    lead = boss.post("/api/v1/records/lead", json={"name": "仁济", "owner": rep1.user_id}).json
+    assert rep1.post(f"/api/v1/records/lead/{lead['id']}/stage", json={"to": "demo_booked"}).status_code == 200
+    svc = auto_app.extensions["crm"]
+    auto_app.clock.advance(hours=73)
+    result = run_tick(svc, auto_app.clock.now())
+    assert "error" not in result["automation"]
+    run_tick(svc, auto_app.clock.now())
+    made = boss.get(f"/api/v1/records/lead/{lead['id']}/tasks").json["tasks"]
+    assert [(t["title"], t["assignee_id"]) for t in made] == [("确认演示：仁济", mgr.user_id)]

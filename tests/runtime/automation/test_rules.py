@@ -13,10 +13,9 @@ import sqlalchemy as sa
 
 from runtime.automation.tables import assignment_decisions
 from runtime.outbox import MAX_DEPTH, sweep
-from runtime.outbox.tables import outbox, outbox_runs
+from runtime.outbox.tables import outbox
 from runtime.records import RecordService
 from runtime.users import find_user_id, get_actor
-from tests.runtime.automation.conftest import build
 from tests.runtime.automation.scenario_app import DOC, MovableClock, publish
 from tests.runtime.automation.conftest import T0
 

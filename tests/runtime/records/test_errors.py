@@ -68,3 +68,27 @@ def test_two_concurrent_edits_one_wins_one_gets_409(crm):
     assert sorted(results) == [200, 409]
     final = mgr.get(f"/api/v1/records/lead/{lead['id']}").json
     assert final["version"] == 2 and final["name"] in ("甲", "乙")
+
+
+def test_huge_numbers_in_paths_and_queries_are_caller_mistakes(crm):
+    mgr, boss = crm.api("mgr"), crm.api("boss")
+    assert mgr.get("/api/v1/records/lead/154230733953").status_code == 404
+    assert mgr.get("/api/v1/records/lead/288176719899169095680").status_code == 404
+    assert boss.get("/api/v1/outbox/99999999999").status_code == 404
+    assert mgr.get("/api/v1/notifications?page=279442584662886848").status_code == 400
+    assert boss.get("/api/v1/outbox?page=279442584662886848").status_code == 400
+    assert boss.get("/api/v1/meta/diff?from=-18642043220&to=1").status_code == 400
+    plan = boss.post("/api/v1/meta/plan", data="true", headers={"Content-Type": "application/json"})
+    assert plan.status_code == 200 and plan.json["ok"] is True
+
+
+def test_the_total_is_capped_and_counted_on_the_first_page_only(crm, monkeypatch):
+    from runtime.records import listing
+    monkeypatch.setattr(listing, "TOTAL_CAP", 3)
+    mgr = crm.api("mgr")
+    for i in range(5):
+        mgr.post("/api/v1/records/lead", {"name": f"T{i}", "phone": "1"})
+    first = mgr.get("/api/v1/records/lead?per_page=2&sort=created_at").json
+    assert first["total"] == {"value": 3, "exact": False}
+    second = mgr.get(f"/api/v1/records/lead?per_page=2&sort=created_at&cursor={first['next_cursor']}").json
+    assert "total" not in second and [r["name"] for r in second["records"]] == ["T2", "T3"]

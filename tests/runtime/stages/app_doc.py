@@ -49,7 +49,7 @@ OPPORTUNITY = {
         {"key": "demo", "label": L("现场演示完成", "Demo done"), "order": 2, "requires": ["demo_confirmation"],
          "auto_advance_when": "samples_sent > 0", "auto_advance_to": "sample",
          "sla": {"workdays": 5, "basis": "last_activity", "levels": [],
-                 "escalate": [{"type": "notify", "to": [{"kind": "owner_manager"}, {"kind": "user", "user": "director"}],
+                 "escalate": [{"type": "notify", "to": [{"kind": "owner_manager"}, {"kind": "owner_director"}],
                                "channels": ["in_app", "email"],
                                "message": L("商机 {name} 已 5 个工作日无进展", "Opportunity {name}: no progress for 5 workdays"),
                                "checklist": [L("电话跟进客户")]}]}},
