@@ -184,7 +184,7 @@ def _enqueue_plain(svc: Services, conn: sa.Connection, schema: AppSchema, rule: 
 
 def stage_overdue(svc: Services, conn: sa.Connection, payload: Mapping[str, Any]) -> None:
     """An SLA level was passed; the outbox sweep (or the automation tick) dispatches the items."""
-    schema = svc.schema_cache.get(conn)
+    schema = payload.get("schema") or svc.schema_cache.get(conn)
     obj, rid, stage, level = payload["object"], payload["record_id"], payload["stage"], payload.get("level")
     for rule in schema.rules_for(obj, trigger="stage_overdue"):
         if rule.trigger.stage != stage or (rule.trigger.level and rule.trigger.level != level):

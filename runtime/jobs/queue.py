@@ -54,7 +54,10 @@ def enqueue_once(queue: Queue, func: str, *args: Any, job_id: str,
     if old is not None:
         if old.get_status(refresh=False) in _WAITING:
             return False
-        old.delete()
+        try:
+            old.delete()
+        except ValueError:  # rq: its execution record vanished as the job finished; it is gone anyway
+            pass
     try:
         queue.enqueue(func, *args, **options)
         return True

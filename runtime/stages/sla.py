@@ -326,7 +326,8 @@ def _alert(svc: Services, conn: sa.Connection, schema: AppSchema, plan: LevelPla
                         webhook=webhook) for uid in uids)
             payloads.append({"object": plan.object, "record_id": record["id"], "stage": plan.node.key,
                              "level": plan.level, "anchor_at": anchor_iso, "basis": plan.basis,
-                             "fraction": plan.fraction, "actions": others, "now": now})
+                             "fraction": plan.fraction, "actions": others, "now": now,
+                             "schema": schema})  # listeners reuse it instead of re-reading it per alert
         try:
             count += alert_notices.write(conn, notices, people.recipients, now=now)
         except NotificationError as exc:
