@@ -2,6 +2,7 @@
 record's assignment decisions and tasks."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -14,7 +15,7 @@ from runtime.api import bp
 from runtime.api.body import json_object
 from runtime.automation import approvals, assignment
 from runtime.automation.tables import tasks
-from runtime.records import RecordService
+from runtime.records import Conflict, RecordService
 from runtime.records.permissions import object_access
 from runtime.services import services
 from runtime.web_errors import json_error
@@ -104,8 +105,6 @@ def approval_batch():
 @bp.post("/records/<object_name>/<int:record_id>/claim")
 @login_required
 def claim(object_name: str, record_id: int):
-    if _bad_id(record_id):
-        return json_error(404, _("This record does not exist or you cannot see it."), "not_found")
     """Take a record from its public pool: it becomes the caller's."""
     svc = services()
     actor = _actor()
@@ -113,17 +112,22 @@ def claim(object_name: str, record_id: int):
     rs.object(object_name)
     if not object_access(rs.schema, actor, object_name).update:
         return json_error(403, _("You do not have permission to do this."), "forbidden")
-    with begin_write(svc.engine) as conn:
+    table = rs.schema.table(object_name)
+    with svc.engine.connect() as conn:
         pool = assignment.pool_of(conn, object_name, record_id)
-        if pool is None:
-            return json_error(409, _("This record is not in a public pool."), "not_in_pool")
-        table = rs.schema.table(object_name)
-        taken = conn.execute(table.update().where(table.c.id == record_id, table.c.owner.is_(None),
-                                                  table.c.deleted_at.is_(None))
-                             .values(owner=actor.id, version=table.c.version + 1, updated_at=svc.clock.now(),
-                                     updated_by=actor.id))
-        if taken.rowcount != 1:
-            return json_error(409, _("Someone else claimed this record first."), "taken")
+        version = conn.execute(sa.select(table.c.version).where(
+            table.c.id == record_id, table.c.owner.is_(None), table.c.deleted_at.is_(None))).scalar()
+    if pool is None:
+        return json_error(409, _("This record is not in a public pool."), "not_in_pool")
+    if version is None:
+        return json_error(409, _("Someone else claimed this record first."), "taken")
+    try:
+        # Pool records lie outside a rep's own scope, so the change is made with the pool's rights,
+        # through the save pipeline (history, hooks); the version makes concurrent claims safe.
+        _as_pool_keeper(svc, actor).update(object_name, record_id, {"owner": actor.id}, expected_version=version)
+    except Conflict:
+        return json_error(409, _("Someone else claimed this record first."), "taken")
+    with begin_write(svc.engine) as conn:
         assignment.record_decision(conn, object_name, record_id, assignment.Decision("claim", actor.id, pool=None,
                                                                                    entry=pool),
                                    source="claim", actor_id=actor.id, at=svc.clock.now())
@@ -133,8 +137,6 @@ def claim(object_name: str, record_id: int):
 @bp.post("/records/<object_name>/<int:record_id>/release")
 @login_required
 def release(object_name: str, record_id: int):
-    if _bad_id(record_id):
-        return json_error(404, _("This record does not exist or you cannot see it."), "not_found")
     """Give a record back to the public pool (its owner, their managers, or an admin)."""
     svc = services()
     actor = _actor()
@@ -146,14 +148,22 @@ def release(object_name: str, record_id: int):
         return json_error(422, _("There is no public pool to release this record to."), "no_pool")
     if record.get("owner") != actor.id and actor.role not in ("admin", "manager"):
         return json_error(403, _("Only the owner or a manager can release this record."), "forbidden")
+    try:
+        _as_pool_keeper(svc, actor).update(object_name, record_id, {"owner": None},
+                                           expected_version=record["version"])
+    except Conflict:
+        return json_error(409, _("Someone else changed this record; reload it and apply your change again."),
+                          "conflict")
     with begin_write(svc.engine) as conn:
-        table = rs.schema.table(object_name)
-        conn.execute(table.update().where(table.c.id == record_id).values(
-            owner=None, version=table.c.version + 1, updated_at=svc.clock.now(), updated_by=actor.id))
         assignment.record_decision(conn, object_name, record_id, assignment.Decision("pool", None, pool=pool,
                                                                                    entry="release"),
                                    source="release", actor_id=actor.id, at=svc.clock.now())
     return jsonify({"id": record_id, "owner": None, "pool": pool})
+
+
+def _as_pool_keeper(svc, actor) -> RecordService:
+    """The caller, with the rights needed to move a record into or out of a pool."""
+    return RecordService(svc, dataclasses.replace(actor, role="admin"), source="pool")
 
 
 @bp.get("/records/<object_name>/<int:record_id>/assignments")

@@ -277,6 +277,9 @@ class RecordService:
         if "owner" not in system:
             return
         owner = system["owner"]
+        if owner is None:  # no owner: the record sits in a public pool
+            record["owner"] = None
+            return
         from runtime.users import get_actor
         if not isinstance(owner, int) or isinstance(owner, bool) or not 0 < owner < 2**31 \
                 or get_actor(conn, owner) is None:

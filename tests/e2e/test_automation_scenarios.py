@@ -72,6 +72,9 @@ def test_s6_navigation_leads_go_round_robin_to_ortho_others_to_the_public_pool(a
     assert ana.get(f"/api/v1/records/lead/{other['id']}").json["owner"] is None
     kinds = [d["source"] for d in ana.get(f"/api/v1/records/lead/{other['id']}/assignments").json["decisions"]]
     assert kinds == ["route:lead_routing", "claim", "release"]
+    owners = [(h["old"], h["new"]) for h in ana.get(f"/api/v1/records/lead/{other['id']}/history").json["history"]
+              if h["field"] == "owner"]
+    assert owners == [(rep3.user_id, None), (None, rep3.user_id)]   # claim and release are in the history
 
 
 def test_s9_demo_booked_notifies_the_presales_manager_naming_the_lead(any_auto_app):

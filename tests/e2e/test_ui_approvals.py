@@ -30,6 +30,6 @@ def test_a_manager_approves_a_pending_request(ui_app, live_server_for, page):
     assert "1" in page.get_by_role("status").inner_text()
     assert rows.count() == 1 and "华山医院招标" in rows.first.inner_text()
     page.get_by_test_id("lang-switch").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Approvals"
+    page.get_by_role("heading", level=1, name="Approvals").wait_for()
     assert page.get_by_test_id("approve").inner_text() == "Approve selected"
     assert "Tender discount approval" in rows.first.inner_text()

@@ -50,6 +50,7 @@ def test_rep_filters_a_list_and_saves_the_view(ui_app, live_server_for, page):
     page.goto(server.url + "/app/lead")
     assert page.get_by_test_id("total").inner_text() == "30 条记录"
     page.get_by_test_id("view-协和大单").click()
+    page.wait_for_url("**/app/lead?view=*")
     assert page.get_by_test_id("total").inner_text() == "6 条记录"
     with page.expect_download() as download:
         page.get_by_test_id("export-csv").click()
