@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class BoundedInt(IntegerConverter):
+    regex = r"\d{1,10}"  # longer numbers match no route at all (404, not 405)
+
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)

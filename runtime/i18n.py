@@ -7,7 +7,7 @@ from typing import Mapping
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -29,6 +29,8 @@ def normalize(lang: str | None) -> str | None:
 
 
 def select_language() -> str:
+    if not has_request_context():  # jobs, ticks, the CLI: the default language
+        return "zh-CN"
     user_lang = getattr(current_user, "locale", None) if current_user else None
     for candidate in (session.get("lang"), user_lang):
         if normalize(candidate):

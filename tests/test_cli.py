@@ -33,10 +33,11 @@ def test_init_user_add_and_token(tmp_path):
 
 
 def test_a_generated_admin_password_is_shown_again_until_it_is_changed(tmp_path):
-    first = crm(tmp_path, "demo")
+    small = {"CRM_DEMO_SCALE": "0.01"}
+    first = crm(tmp_path, "demo", env=small)
     assert first.returncode == 0, first.stderr
     login = next(line for line in first.stdout.splitlines() if line.startswith("Admin login: admin / "))
-    second = crm(tmp_path, "demo")
+    second = crm(tmp_path, "demo", env=small)
     assert login in second.stdout.splitlines()
     crm(tmp_path, "init", "--admin-password", "changed-123")
     assert "password unchanged" in crm(tmp_path, "init").stdout

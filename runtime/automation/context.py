@@ -85,30 +85,10 @@ def eval_context(svc: Services, conn: sa.Connection, schema: AppSchema, object_n
         if rest:
             needed.setdefault(head, set()).add(rest)
     now = svc.clock.now()
-    full = {**record, **load_lookups(conn, schema, obj, record, needed, now=now, tz=svc.settings.tz, actor=actor),
-            **user_paths(conn, obj, record, needed)}
+    full = {**record, **load_lookups(conn, schema, obj, record, needed, now=now, tz=svc.settings.tz, actor=actor)}
     factory = svc.extras.get("calendar")
     return context(full, actor=actor, now=now, tz=svc.settings.tz, calendar=factory(schema) if factory else None,
                    prior=prior, is_new=is_new), full
-
-
-USER_COLUMNS = {"username": users.c.username, "name": sa.func.coalesce(users.c.display_name, users.c.username),
-                "email": users.c.email, "role": users.c.role, "region": users.c.region, "manager": users.c.manager_id}
-
-
-def user_paths(conn: sa.Connection, obj, record: Mapping[str, Any], needed: Mapping[str, set[str]]) -> dict[str, Any]:
-    """``owner.region``, ``new_owner.team``...: attributes of the user a user field points to."""
-    out: dict[str, Any] = {}
-    for head, paths in needed.items():
-        f = obj.fields.get(head)
-        if not (head in ("owner", "created_by", "updated_by") or (f is not None and f.type == "user")):
-            continue
-        uid = record.get(head)
-        row = conn.execute(sa.select(*USER_COLUMNS.values(), teams.c.name).select_from(
-            users.outerjoin(teams, users.c.team_id == teams.c.id)).where(users.c.id == uid)).first() if uid else None
-        values = dict(zip([*USER_COLUMNS, "team"], row)) if row is not None else {}
-        out.update({f"{head}.{p}": values.get(p) for p in paths})
-    return out
 
 
 def evaluate(expr: ExprDef | None, ctx: Any, default: Any = None) -> Any:

@@ -11,6 +11,7 @@ import expression
 from runtime.records.permissions import user_context
 from runtime.records.sql_columns import ExpressionColumns
 from runtime.records.values import from_column
+from runtime.system_tables import teams, users
 from runtime.users import Actor
 from schema_store import AppSchema
 from schema_store.model import ExprDef, FieldDef, ObjectDef
@@ -36,8 +37,9 @@ def lookup_paths(schema: AppSchema, object_name: str, extra: Iterable[ExprDef] =
 def load_lookups(conn: sa.Connection, schema: AppSchema, obj: ObjectDef, record: Mapping[str, Any],
                  needed: Mapping[str, set[str]], *, now: dt.datetime, tz: dt.tzinfo,
                  actor: Actor) -> dict[str, Any]:
-    """The values of ``lookup.path`` for this record (blank when the lookup is blank)."""
-    out: dict[str, Any] = {}
+    """The values of ``lookup.path`` and ``user.attribute`` for this record (blank when the
+    reference is blank)."""
+    out: dict[str, Any] = user_paths(conn, obj, record, needed)
     for head, paths in needed.items():
         f = obj.fields.get(head)
         if f is None or f.type != "lookup" or f.target not in schema.objects:
@@ -58,6 +60,37 @@ def load_lookups(conn: sa.Connection, schema: AppSchema, obj: ObjectDef, record:
             if "." not in p and first in target.fields:
                 value = from_column(target.fields[first], value)
             out[f"{head}.{p}"] = value
+    return out
+
+
+USER_REFERENCES = ("owner", "created_by", "updated_by")
+
+
+def is_user_reference(obj: ObjectDef, head: str) -> bool:
+    f = obj.fields.get(head)
+    return head in USER_REFERENCES or (f is not None and f.type == "user")
+
+
+def user_attribute_columns() -> dict[str, Any]:
+    """What ``owner.<attribute>`` (or any user field) may read; the query joins users to teams."""
+    return {"username": users.c.username, "name": sa.func.coalesce(users.c.display_name, users.c.username),
+            "email": users.c.email, "role": users.c.role, "region": users.c.region,
+            "manager": users.c.manager_id, "team": teams.c.name}
+
+
+def user_paths(conn: sa.Connection, obj: ObjectDef, record: Mapping[str, Any],
+               needed: Mapping[str, set[str]]) -> dict[str, Any]:
+    """``owner.region``, ``new_owner.team``...: attributes of the user a user reference points to."""
+    out: dict[str, Any] = {}
+    columns = user_attribute_columns()
+    for head, paths in needed.items():
+        if not is_user_reference(obj, head):
+            continue
+        uid = record.get(head)
+        row = conn.execute(sa.select(*columns.values()).select_from(
+            users.outerjoin(teams, users.c.team_id == teams.c.id)).where(users.c.id == uid)).first() if uid else None
+        values = dict(zip(columns, row)) if row is not None else {}
+        out.update({f"{head}.{p}": values.get(p) for p in paths})
     return out
 
 

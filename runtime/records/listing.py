@@ -21,7 +21,9 @@ from runtime.records.errors import RecordError
 from runtime.records.permissions import ObjectAccess, object_access, user_context
 from runtime.records.reading import ReadScope, base_select, row_to_record
 from runtime.records.sql_columns import SYSTEM_COLUMNS
+from runtime.records.evaluation import USER_REFERENCES
 from schema_store import AppSchema
+from schema_store.field_types import USER_ATTRIBUTES
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
@@ -68,16 +70,21 @@ def visible_fields(schema: AppSchema, object_name: str, access_for) -> dict[str,
 
     access = access_for(object_name)
     fields: dict[str, Any] = dict(SYSTEM_TYPES)
+    user_refs = [name for name in USER_REFERENCES]
     for f in schema.object(object_name).fields.values():
         if not access.can_see(f.name):
             continue
         fields[f.name] = spec(f)
+        if f.type == "user":
+            user_refs.append(f.name)
         if f.type == "lookup" and f.target in schema.objects:
             target_access = access_for(f.target)
             if target_access.read:
                 for g in schema.object(f.target).fields.values():
                     if target_access.can_see(g.name):
                         fields[f"{f.name}.{g.name}"] = spec(g)
+    for ref in user_refs:
+        fields.update({f"{ref}.{attribute}": t for attribute, t in USER_ATTRIBUTES.items()})
     return fields
 
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator, Mapping
 
 import sqlalchemy as sa
 
+from runtime.system_tables import teams, users
 from schema_store import AppSchema
 
 SYSTEM_COLUMNS = ("id", "owner", "created_at", "created_by", "updated_at", "updated_by", "version",
@@ -71,6 +72,13 @@ class ExpressionColumns(Mapping[str, Any]):
                                  tz=self.tz, depth=self.depth + 1)
 
     def _lookup_path(self, head: str, rest: str) -> Any:
+        from runtime.records.evaluation import is_user_reference, user_attribute_columns
+        if is_user_reference(self.obj, head):
+            attribute = user_attribute_columns().get(rest)
+            if attribute is None:
+                raise KeyError(f"{head}.{rest}")
+            return (sa.select(attribute).select_from(users.outerjoin(teams, users.c.team_id == teams.c.id))
+                    .where(users.c.id == self.table.c[head]).correlate(self.table).scalar_subquery())
         f = self.obj.fields.get(head)
         if f is None or f.type != "lookup" or f.target not in self.schema.objects or self.depth >= 3:
             raise KeyError(f"{head}.{rest}")

@@ -34,7 +34,8 @@ def test_a_refused_drag_shows_what_is_missing_then_the_upload_lets_it_through(ui
     assert "演示确认单.pdf" in page.get_by_role("link", name="演示确认单.pdf").inner_text()   # the file, listed
     page.goto(server.url + "/app/opportunity/kanban")
     card.get_by_label("将 上海瑞金医院导航系统 移动到").select_option("demo")     # the keyboard way this time
-    page.get_by_test_id("column-demo").get_by_test_id(f"card-{opp}").wait_for()
+    page.wait_for_function("document.getElementById('kanban-status').textContent === '已移动。'")  # the server said yes
+    assert page.get_by_test_id("column-demo").get_by_test_id(f"card-{opp}").count() == 1
     assert not page.get_by_test_id("move-dialog").is_visible()
     page.goto(server.url + f"/app/opportunity/{opp}")
     assert page.get_by_test_id("current-stage").inner_text() == "现场演示完成"

@@ -165,3 +165,13 @@ def test_blank_values_sort_last_and_page_correctly(crm):
             break
         cursor = f"&cursor={page['next_cursor']}"
     assert names == ["B3", "B1", "B0", "B2"]
+
+
+def test_user_paths_read_the_owners_attributes_in_filters(crm):
+    crm.api("rep1").post("/api/v1/records/lead", {"name": "骨科的", "phone": "1"})
+    crm.api("outsider").post("/api/v1/records/lead", {"name": "华南的", "phone": "1"})
+    boss = crm.api("boss")
+    page = boss.get("/api/v1/records/lead", query_string={"filter": "owner.team = '骨科产品组'"}).json
+    assert [r["name"] for r in page["records"]] == ["骨科的"]
+    page = boss.get("/api/v1/records/lead", query_string={"filter": "owner.username = 'outsider'"}).json
+    assert [r["name"] for r in page["records"]] == ["华南的"]
