@@ -54,7 +54,7 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     # An installation overrides any template by putting a file of the same path in instance/templates.
     app.jinja_loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(str(settings.instance_path / "templates")),
-        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(TEMPLATES))}),
+        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(TEMPLATES))}, delimiter=":"),
         jinja2.FileSystemLoader(str(TEMPLATES)),
     ])
     app.jinja_env.autoescape = True

@@ -190,7 +190,7 @@ def test_templates_are_looked_up_most_specific_first_with_an_instance_override(m
     instance = app.extensions["crm"].settings.instance_path
     (instance / "templates" / "runtime" / "lead").mkdir(parents=True)
     (instance / "templates" / "runtime" / "lead" / "list.html").write_text(
-        '{% extends "default/runtime/list.html" %}{% block title %}自定义线索{% endblock %}', encoding="utf-8")
+        '{% extends "default:runtime/list.html" %}{% block title %}自定义线索{% endblock %}', encoding="utf-8")
     schema_store.publish(app.extensions["crm"].engine, ui_doc())
     client = Users(app).client("rep")
     assert "<title>自定义线索</title>" in client.get("/app/lead").get_data(as_text=True)
