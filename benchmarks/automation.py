@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import schema_store
-from benchmarks.harness import Report
+from benchmarks.harness import Report, pg_schema
 
 N = int(os.environ.get("BENCH_AUTOMATION_N", "10000"))
 ROUTE_CALLS = 5000
@@ -124,57 +124,52 @@ def with_workers(report: Report) -> None:
     except Exception as exc:  # noqa: BLE001
         report.note(f"RQ run skipped: PostgreSQL or Redis unreachable ({type(exc).__name__})")
         return
-    schema = f"bench_auto_{os.getpid()}"
-    admin = sa.create_engine(schema_store.database.normalize_url(pg), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in pg else "?"
-    url = f"{pg}{sep}options=-csearch_path%3D{schema}"
-    rq = shutil.which("rq", path=str(Path(sys.executable).parent)) or "rq"
-    workers: list[subprocess.Popen] = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            app = _app(tmp, url, rurl)
-            svc = app.extensions["crm"]
-            schema_store.publish(svc.engine, DOC)
-            env = {**os.environ, "CRM_INSTANCE_PATH": tmp, "DATABASE_URL": svc.settings.database_url,
-                   "REDIS_URL": rurl, "SECRET_KEY": svc.settings.secret_key}
-            log = open(Path(tmp) / "workers.log", "w")  # noqa: SIM115
-            workers = [subprocess.Popen([rq, "worker", "--worker-class", "rq.SimpleWorker", "--url", rurl, "crm"], env=env, stdout=log,
-                                        stderr=subprocess.STDOUT) for _ in range(2)]
-            started = time.perf_counter()
-            seconds = _creates(app, N)
-            from runtime.outbox.tables import outbox
-            deadline = time.monotonic() + int(os.environ.get("BENCH_AUTOMATION_WAIT", "1800"))
-            while time.monotonic() < deadline:
-                with svc.engine.connect() as conn:
-                    left = conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
-                        outbox.c.status.in_(("pending", "running", "failed")))).scalar()
-                if not left:
-                    break
-                with svc.engine.connect() as conn:
-                    busy = conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
-                        outbox.c.status.in_(("pending", "running")))).scalar()
-                if not busy:  # only retries left: re-dispatch them once their backoff is over
-                    from runtime.outbox import sweep
-                    sweep(svc, dt.datetime.now(dt.timezone.utc))
-                if all(w.poll() is not None for w in workers):
-                    raise RuntimeError("the workers stopped: " + (Path(tmp) / "workers.log").read_text()[-2000:])
-                time.sleep(1)
-            total = time.perf_counter() - started
-            lat = _latencies(svc.engine)
-            report.add(f"RQ (PostgreSQL, 2 workers): {N} creates, web side", N / seconds, "records/s")
-            report.add("RQ: creates with all actions done", N / total, "records/s")
-            report.add("RQ: commit -> action done, median", statistics.median(lat) * 1000, "ms")
-            report.add("RQ: commit -> action done, p95", _pct(lat, 0.95) * 1000, "ms")
-            svc.engine.dispose()
-    finally:
-        for w in workers:
-            w.terminate()
-            w.wait(30)
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema(report) as schema_pg:
+        if schema_pg is None:
+            return
+        url = schema_pg.url
+        rq = shutil.which("rq", path=str(Path(sys.executable).parent)) or "rq"
+        workers: list[subprocess.Popen] = []
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                app = _app(tmp, url, rurl)
+                svc = app.extensions["crm"]
+                schema_store.publish(svc.engine, DOC)
+                env = {**os.environ, "CRM_INSTANCE_PATH": tmp, "DATABASE_URL": svc.settings.database_url,
+                       "REDIS_URL": rurl, "SECRET_KEY": svc.settings.secret_key}
+                log = open(Path(tmp) / "workers.log", "w")  # noqa: SIM115
+                workers = [subprocess.Popen([rq, "worker", "--worker-class", "rq.SimpleWorker", "--url", rurl, "crm"], env=env, stdout=log,
+                                            stderr=subprocess.STDOUT) for _ in range(2)]
+                started = time.perf_counter()
+                seconds = _creates(app, N)
+                from runtime.outbox.tables import outbox
+                deadline = time.monotonic() + int(os.environ.get("BENCH_AUTOMATION_WAIT", "1800"))
+                while time.monotonic() < deadline:
+                    with svc.engine.connect() as conn:
+                        left = conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
+                            outbox.c.status.in_(("pending", "running", "failed")))).scalar()
+                    if not left:
+                        break
+                    with svc.engine.connect() as conn:
+                        busy = conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
+                            outbox.c.status.in_(("pending", "running")))).scalar()
+                    if not busy:  # only retries left: re-dispatch them once their backoff is over
+                        from runtime.outbox import sweep
+                        sweep(svc, dt.datetime.now(dt.timezone.utc))
+                    if all(w.poll() is not None for w in workers):
+                        raise RuntimeError("the workers stopped: " + (Path(tmp) / "workers.log").read_text()[-2000:])
+                    time.sleep(1)
+                total = time.perf_counter() - started
+                lat = _latencies(svc.engine)
+                report.add(f"RQ (PostgreSQL, 2 workers): {N} creates, web side", N / seconds, "records/s")
+                report.add("RQ: creates with all actions done", N / total, "records/s")
+                report.add("RQ: commit -> action done, median", statistics.median(lat) * 1000, "ms")
+                report.add("RQ: commit -> action done, p95", _pct(lat, 0.95) * 1000, "ms")
+                svc.engine.dispose()
+        finally:
+            for w in workers:
+                w.terminate()
+                w.wait(30)
 
 
 def routing(report: Report) -> None:

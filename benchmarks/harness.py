@@ -1,11 +1,14 @@
 """The benchmark harness: collects figures and appends them to RESULTS.md."""
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
+import uuid
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator, NamedTuple
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -85,3 +88,40 @@ def _fmt(v: float) -> str:
     if abs(v) >= 1:
         return f"{v:.2f}"
     return f"{v:.3g}"
+
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+class PgSchema(NamedTuple):
+    url: str   # connections through this URL use the schema
+    name: str
+
+
+@contextlib.contextmanager
+def pg_schema(report: Report) -> Iterator[PgSchema | None]:
+    """A throwaway PostgreSQL schema (``DATABASE_URL`` or the local server), dropped afterwards;
+    None (with a note in the report) when PostgreSQL is not reachable."""
+    import sqlalchemy as sa
+
+    from schema_store.database import create_engine
+
+    url = os.environ.get("DATABASE_URL", "")
+    url = url if url.startswith("postgres") else DEFAULT_PG
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.schema.CreateSchema(schema))
+    except sa.exc.OperationalError as exc:
+        report.note(f"PostgreSQL not reachable, skipped: {exc.orig}")
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield PgSchema(sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+                       .render_as_string(hide_password=False), schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True))
+        admin.dispose()

@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.harness import Report
+from benchmarks.harness import Report, pg_schema
 from schema_store.database import create_engine
 
 SCALE = float(os.environ.get("BENCH_PACKS_SCALE", "1.0"))
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _bench(report: Report, name: str, url: str, instance: Path) -> None:
@@ -62,22 +60,7 @@ def _bench(report: Report, name: str, url: str, instance: Path) -> None:
 def run(report: Report) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         _bench(report, "SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", Path(tmp) / "instance")
-    url = os.environ.get("DATABASE_URL", "")
-    url = url if url.startswith("postgres") else DEFAULT_PG
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.CreateSchema(schema))
-    except sa.exc.OperationalError as exc:
-        report.note(f"PostgreSQL not reachable, skipped: {exc.orig}")
-        admin.dispose()
-        return
-    try:
-        pg = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        with tempfile.TemporaryDirectory() as tmp:
-            _bench(report, "PostgreSQL", pg.render_as_string(hide_password=False), Path(tmp) / "instance")
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()
+    with pg_schema(report) as pg:
+        if pg is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                _bench(report, "PostgreSQL", pg.url, Path(tmp) / "instance")

@@ -9,23 +9,20 @@ cached, unchanged objects already checked); and the per-request cost of ``Schema
 from __future__ import annotations
 
 import copy
-import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from benchmarks.harness import Report
+from benchmarks.harness import Report, pg_schema
 from schema_store import SchemaCache, create_engine, publish, validate
 from schema_store.compile import compile_app
 from schema_store.semantic import clear_memos
 
 OBJECTS = 40
 FIELDS_PER_OBJECT = 20
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def label(text: str) -> dict[str, str]:
@@ -137,24 +134,10 @@ def run(report: Report) -> None:
             _bench_database(report, "SQLite", engine, doc)
         finally:
             engine.dispose()
-    url = os.environ.get("DATABASE_URL", "")
-    url = url if url.startswith("postgres") else DEFAULT_PG
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.CreateSchema(schema))
-    except sa.exc.OperationalError as exc:
-        report.note(f"PostgreSQL not reachable, skipped: {exc.orig}")
-        admin.dispose()
-        return
-    try:
-        engine = create_engine(sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}))
-        try:
-            _bench_database(report, "PostgreSQL", engine, doc)
-        finally:
-            engine.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()
+    with pg_schema(report) as pg:
+        if pg is not None:
+            engine = create_engine(pg.url)
+            try:
+                _bench_database(report, "PostgreSQL", engine, doc)
+            finally:
+                engine.dispose()

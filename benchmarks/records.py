@@ -21,7 +21,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
@@ -29,12 +28,11 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 
 import schema_store
-from benchmarks.harness import Report
+from benchmarks.harness import Report, pg_schema
 
 N_CREATES = int(os.environ.get("BENCH_RECORDS_N", "10000"))
 LIST_ROWS = int(os.environ.get("BENCH_LIST_ROWS", "1000000"))
 LIST_QUERIES = 200
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REGIONS = ("华东", "华南", "华北", "西南", "西北", "东北")
 UTC = dt.timezone.utc
 
@@ -259,41 +257,13 @@ def bench_list(report: Report, url: str, schema_name: str) -> None:
 
 
 # -- entry point ----------------------------------------------------------------------------------
-def pg_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith("postgres") else DEFAULT_PG
-
-
-@contextlib.contextmanager
-def throwaway_schema() -> Iterator[tuple[str, str] | None]:
-    """A fresh PostgreSQL schema (URL, name), dropped afterwards; None when PostgreSQL is unreachable."""
-    url = schema_store.database.normalize_url(pg_url())
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.CreateSchema(name))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield sa.make_url(url).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
-            hide_password=False), name
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.DropSchema(name, cascade=True))
-        admin.dispose()
-
-
 def run(report: Report) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench_creates(report, "SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-    with throwaway_schema() as pg:
+    with pg_schema(report) as pg:
         if pg is None:
-            report.note("PostgreSQL not reachable: its figures were skipped")
             return
-        bench_creates(report, "PostgreSQL", pg[0])
-    with throwaway_schema() as pg:
+        bench_creates(report, "PostgreSQL", pg.url)
+    with pg_schema(report) as pg:
         if pg is not None:
-            bench_list(report, *pg)
+            bench_list(report, pg.url, pg.name)

@@ -21,7 +21,9 @@ def _fail(message: str) -> NoReturn:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, default=(QUEUE_NAME,), show_default=True,
               help="Queue to listen on (repeatable).")
-def worker(burst: bool, queues: tuple[str, ...]) -> None:
+@click.option("--with-tick", is_flag=True,
+              help="Also run `crm tick` every minute in this process (give it to one worker).")
+def worker(burst: bool, queues: tuple[str, ...], with_tick: bool) -> None:
     """Run a job worker (needs REDIS_URL; without it jobs run inline in the web process)."""
     import redis
     from rq import Queue, Worker
@@ -45,4 +47,28 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     except ConfigError as exc:
         _fail(str(exc))
     queue_objects = [Queue(name, connection=connection) for name in queues]
-    Worker(queue_objects, connection=connection).work(burst=burst)
+    ticker = _start_ticker() if with_tick else None
+    try:
+        Worker(queue_objects, connection=connection).work(burst=burst)
+    finally:
+        if ticker is not None:
+            ticker.stop()
+
+
+def _start_ticker():
+    """The worker's scheduler: the time-based sweep (SLAs, schedules, retries) once a minute."""
+    import json
+
+    from runtime.app import create_runtime_app
+    from runtime.services import services
+    from runtime.stages.tick import Ticker
+
+    from runtime.stages.tick import run_tick
+
+    svc = services(create_runtime_app())
+
+    def say(result: dict) -> None:
+        click.echo("tick: " + json.dumps(result, ensure_ascii=False, default=str), err=True)
+
+    say(run_tick(svc))  # the first sweep before taking jobs, so its work is picked up at once
+    return Ticker(svc, on_tick=say, first_after=60.0).start()

@@ -9,13 +9,12 @@ from flask_babel import gettext as _
 
 from runtime.api import bp
 from runtime.auth import requires_role
-from runtime.outbox.dispatch import dispatch
-from runtime.outbox.store import get_item, list_items, list_runs, reset_for_retry
+from runtime.outbox.dispatch import retry
+from runtime.outbox.store import get_item, list_items, list_runs
 from runtime.outbox.tables import STATUSES
 from runtime.services import services
 from runtime.web_errors import json_error
 from runtime.api.body import positive_int_arg
-from schema_store.database import begin_write
 
 MAX_PER_PAGE = 200
 
@@ -63,15 +62,10 @@ def outbox_item(item_id: int):
 @requires_role("admin")
 def outbox_retry(item_id: int):
     """Put a failed or dead item back to pending with fresh attempts, and dispatch it."""
-    svc = services()
-    with begin_write(svc.engine) as conn:
-        item = get_item(conn, item_id)
-        if item is None:
-            return json_error(404, _("Not found."))
-        if not reset_for_retry(conn, item_id, svc.clock.now()):
-            return json_error(409, _("Only failed or dead items can be retried; this one is %(status)s.",
-                                     status=item["status"]))
-    report = dispatch(svc, [item_id])
-    with svc.engine.connect() as conn:
-        item = get_item(conn, item_id)
-    return jsonify({**_jsonable(item or {}), "dispatch": report.mode})
+    item, problem = retry(services(), item_id)
+    if problem == "not_found":
+        return json_error(404, _("Not found."))
+    if problem == "not_retryable":
+        return json_error(409, _("Only failed or dead items can be retried; this one is %(status)s.",
+                                 status=item["status"]))
+    return jsonify({**_jsonable(item or {}), "dispatch": "rq" if services().settings.redis_url else "inline"})

@@ -102,3 +102,19 @@ def sweep(services: Services, now: dt.datetime, *, limit: int = 500) -> SweepRep
     if released or dead or due:
         log.info("outbox sweep: %d lease(s) released, %d dead, %d due", released, dead, len(due))
     return SweepReport(released, dead, tuple(due), report)
+
+
+def retry(services: Services, item_id: int) -> tuple[dict | None, str | None]:
+    """Put a failed or dead item back to pending with fresh attempts and dispatch it.
+    Returns ``(item, None)``, ``(None, "not_found")`` or ``(item, "not_retryable")``."""
+    from runtime.outbox.store import get_item, reset_for_retry
+
+    with begin_write(services.engine) as conn:
+        item = get_item(conn, item_id)
+        if item is None:
+            return None, "not_found"
+        if not reset_for_retry(conn, item_id, services.clock.now()):
+            return item, "not_retryable"
+    dispatch(services, [item_id])
+    with services.engine.connect() as conn:
+        return get_item(conn, item_id), None

@@ -74,8 +74,9 @@ class Ticker:
     """Calls :func:`run_tick` every ``interval`` seconds in a daemon thread until stopped
     (``with Ticker(svc): ...`` or ``start()`` / ``stop()``)."""
 
-    def __init__(self, svc: Services, interval: float = 60.0, on_tick: Callable[[dict], None] | None = None):
-        self.svc, self.interval, self.on_tick = svc, interval, on_tick
+    def __init__(self, svc: Services, interval: float = 60.0, on_tick: Callable[[dict], None] | None = None,
+                 first_after: float = 0.0):
+        self.svc, self.interval, self.on_tick, self.first_after = svc, interval, on_tick, first_after
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
@@ -86,6 +87,8 @@ class Ticker:
         return self
 
     def _loop(self) -> None:
+        if self._stop.wait(self.first_after):
+            return
         while not self._stop.is_set():
             try:
                 result = run_tick(self.svc)

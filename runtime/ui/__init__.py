@@ -10,6 +10,6 @@ bp = Blueprint("ui", __name__, url_prefix="/app")
 
 
 def init_app(app: Flask) -> None:
-    from runtime.ui import context, views_list, views_misc, views_record  # noqa: F401 - register routes
+    from runtime.ui import context, views_admin, views_list, views_misc, views_record  # noqa: F401 - register routes
     app.register_blueprint(bp)
     app.context_processor(context.nav_context)

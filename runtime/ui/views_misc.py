@@ -7,6 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from runtime.api.body import positive_int_arg
 from runtime.services import services
 from runtime.ui import bp
 
@@ -14,10 +15,7 @@ from runtime.ui import bp
 @bp.get("/notifications")
 def notifications_view():
     from runtime.notifications.inbox import list_inbox
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
+    page_no = positive_int_arg("page", 1) or 1
     unread_only = request.args.get("unread") == "1"
     with services().engine.connect() as conn:
         page = list_inbox(conn, current_user.id, unread_only=unread_only, page=page_no, per_page=20)

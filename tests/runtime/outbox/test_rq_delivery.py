@@ -101,3 +101,21 @@ def test_a_long_job_fails_clearly_when_redis_is_unreachable(outbox_app):
     with svc.engine.connect() as conn:
         job = get_job(conn, job_id)
     assert job.status == "failed" and "Redis" in job.errors[-1]["message"]
+
+
+def test_crm_worker_with_tick_sweeps_what_waited_while_redis_was_down(outbox_app, redis_url):
+    app = outbox_app(redis_url="redis://127.0.0.1:1/0")          # Redis down while saving
+    svc = svc_of(app)
+    with svc.engine.begin() as conn:
+        item_id = enqueue(conn, "test.record_effect", {"note": "wang_wu"}, idempotency_key="welcome:wang_wu",
+                          now=svc.clock.now())
+    assert dispatch(svc, [item_id]).queued == ()
+    with svc.engine.connect() as conn:
+        assert get_item(conn, item_id)["status"] == "pending"
+    root = str(Path(__file__).resolve().parents[3])
+    env = {**os.environ, **worker_env(app, redis_url), "PYTHONPATH": root}
+    result = subprocess.run([CRM, "worker", "--burst", "--with-tick"], env=env, capture_output=True, text=True,
+                            timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert "tick: " in result.stderr                               # the worker's scheduler swept once
+    assert [r.note for r in effect_rows(svc.engine)] == ["wang_wu"]
