@@ -8,30 +8,31 @@ import jinja2
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from runtime import api, auth, health, home, i18n, records, web_errors  # noqa: F401 - records: tables
-from runtime import notifications  # before create_all: its tables; before api.init_app: its routes
-from runtime import files  # noqa: F401 - before create_all: the files table
-from runtime import ui  # before create_all: the saved views table
-from runtime import stages  # before create_all: stage tables; before api.init_app: its routes
-from runtime import automation  # before create_all: automation tables; before api.init_app: its routes
+# Importing a feature package registers its tables on runtime.system_tables.metadata (before
+# create_all) and its API routes on runtime.api.bp (before api.init_app).
+from runtime import (api, auth, automation, files, health, home, i18n, notifications, records,  # noqa: F401
+                     stages, ui, web_errors)
 from runtime.clock import Clock, SystemClock
 from runtime.config import load_settings
-from runtime.jobs import wiring as jobs_wiring  # before create_all: outbox/jobs tables; before api.init_app: routes
+from runtime.jobs import wiring as jobs_wiring
 from runtime.services import Services
 from runtime.system_tables import create_all
 from schema_store import ensure_meta_tables
-from schema_store.database import create_engine
+from schema_store.database import begin_write, create_engine
 
 ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
 
 
 class BoundedInt(IntegerConverter):
-    regex = r"\d{1,10}"  # longer numbers match no route at all (404, not 405)
+    """``<int:...>`` in routes: ids fit a 32-bit INTEGER everywhere, so a larger number is simply
+    not a route (404); over-long digit strings do not even match (404, not 405)."""
+
+    regex = r"\d{1,10}"
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
-TEMPLATES = ROOT / "templates"
 
 
 def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
@@ -40,7 +41,6 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     config = dict(config or {})
     settings = load_settings(config)
     app = Flask("crm", static_folder=str(Path(__file__).with_name("static")), static_url_path="/static")
-    # Ids fit a 32-bit INTEGER everywhere: a larger number in a path is simply not a route (404).
     app.url_map.converters["int"] = BoundedInt
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -61,7 +61,7 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     engine = create_engine(settings.database_url)
     app.extensions["crm"] = Services(settings=settings, engine=engine, clock=clock or SystemClock())
     if config.get("create_tables", True):
-        with engine.begin() as conn:
+        with begin_write(engine) as conn:
             create_all(conn)
             ensure_meta_tables(conn)
     i18n.init_app(app, settings.instance_path)

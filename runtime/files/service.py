@@ -20,6 +20,7 @@ from runtime.files.storage import FileStore, TooLarge
 from runtime.files.tables import files
 from runtime.records import Forbidden, Invalid, NotFound, RecordService
 from runtime.records.permissions import object_access
+from schema_store.database import begin_write
 
 DEFAULT_LIMIT_MB = 64          # the app's request size cap (MAX_CONTENT_LENGTH)
 MAX_ID = 2**31 - 1             # ids are 32-bit integers in every database we support
@@ -95,7 +96,7 @@ def upload(service: RecordService, store: FileStore, *, object_name: str, field_
     row = {"sha256": incoming.sha256, "size": incoming.size, "content_type": content_type,
            "name": display_name(filename), "uploaded_by": service.actor.id, "uploaded_at": service.now(),
            "object": object_name, "field": field_name, "record_id": None}
-    with service.svc.engine.begin() as conn:
+    with begin_write(service.svc.engine) as conn:
         file_id = conn.execute(files.insert().values(**row)).inserted_primary_key[0]
     return StoredFile(id=file_id, **row)
 

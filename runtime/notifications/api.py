@@ -12,6 +12,7 @@ from runtime.notifications.tables import STATUSES
 from runtime.services import services
 from runtime.web_errors import json_error
 from runtime.api.body import positive_int_arg
+from schema_store.database import begin_write
 
 
 class _BadQuery(ValueError):
@@ -52,7 +53,7 @@ def list_notifications() -> Response:
 @bp.post("/notifications/<int:notification_id>/read")
 def read_notification(notification_id: int) -> Response:
     svc = services()
-    with svc.engine.begin() as conn:
+    with begin_write(svc.engine) as conn:
         result = inbox.mark_read(conn, current_user.id, notification_id, svc.clock.now())
     if result is None:  # someone else's id looks exactly like a missing one
         return json_error(404, _("Not found."))
@@ -62,7 +63,7 @@ def read_notification(notification_id: int) -> Response:
 @bp.post("/notifications/read-all")
 def read_all_notifications() -> Response:
     svc = services()
-    with svc.engine.begin() as conn:
+    with begin_write(svc.engine) as conn:
         updated = inbox.mark_all_read(conn, current_user.id, svc.clock.now())
         unread = inbox.unread_count(conn, current_user.id)
     return jsonify({"updated": updated, "unread_count": unread})

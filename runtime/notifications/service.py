@@ -22,6 +22,7 @@ from runtime.notifications.channels import (ChannelRegistry, DeliveryError, Mess
 from runtime.notifications.tables import notification_deliveries as deliveries
 from runtime.notifications.tables import notifications
 from runtime.system_tables import users
+from schema_store.database import begin_write
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ def _claim(engine: sa.Engine, now: dt.datetime, limit: int) -> list[sa.Row]:
         candidates = conn.execute(due).all()
     claimed = []
     for row in candidates:
-        with engine.begin() as conn:
+        with begin_write(engine) as conn:
             result = conn.execute(deliveries.update().where(
                 deliveries.c.id == row.id, deliveries.c.attempts == row.attempts,
                 deliveries.c.status.in_(("pending", "failed"))).values(
@@ -217,6 +218,6 @@ def deliver_pending(engine: sa.Engine, clock: Clock, settings: Settings, limit: 
             failed += 1
         if error is not None:
             errors.append(f"delivery {row.id} ({row.channel}): {error}")
-        with engine.begin() as conn:
+        with begin_write(engine) as conn:
             conn.execute(deliveries.update().where(deliveries.c.id == row.id).values(**values))
     return DeliveryReport(sent=sent, failed=failed, dead=dead, errors=tuple(errors))

@@ -22,6 +22,7 @@ from runtime.ui.context import record_service, template_names
 from runtime.ui.query import OPERATORS, Cell, FilterProblem, ListQuery, ListResult, Row, field_kind, list_columns
 from runtime.ui.stage_path import build_path
 from runtime.ui.tables import saved_views
+from schema_store.database import begin_write
 
 EXPORT_LIMIT = 10_000
 
@@ -180,7 +181,7 @@ def save_view(object_name: str):
         flash(_("Give the view a name."), "error")
         return redirect(url_for("ui.list_view", object_name=object_name, **dict(query.args())))
     shared = request.form.get("shared") == "1" and current_user.has_role("manager", "admin", "analyst")
-    with services().engine.begin() as conn:
+    with begin_write(services().engine) as conn:
         view_id = conn.execute(saved_views.insert().values(
             object=obj.name, user_id=current_user.id, name=name, shared=shared,
             state=json.dumps(query.to_state(), ensure_ascii=False), created_at=svc.now())).inserted_primary_key[0]
@@ -191,7 +192,7 @@ def save_view(object_name: str):
 @bp.post("/<object_name>/views/<int:view_id>/delete")
 def delete_view(object_name: str, view_id: int):
     v = saved_views.c
-    with services().engine.begin() as conn:
+    with begin_write(services().engine) as conn:
         conn.execute(saved_views.delete().where(v.id == view_id, v.user_id == current_user.id,
                                                 v.object == object_name))
     flash(_("View deleted."), "success")

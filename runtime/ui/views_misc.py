@@ -10,6 +10,7 @@ from flask_login import current_user
 from runtime.api.body import positive_int_arg
 from runtime.services import services
 from runtime.ui import bp
+from schema_store.database import begin_write
 
 
 @bp.get("/notifications")
@@ -41,7 +42,7 @@ def notifications_count():
 def notification_read(notification_id: int):
     from runtime.notifications.inbox import mark_read
     svc = services()
-    with svc.engine.begin() as conn:
+    with begin_write(svc.engine) as conn:
         item = mark_read(conn, current_user.id, notification_id, svc.clock.now())
     if item is None:
         abort(404)
@@ -55,7 +56,7 @@ def notification_read(notification_id: int):
 def notifications_read_all():
     from runtime.notifications.inbox import mark_all_read
     svc = services()
-    with svc.engine.begin() as conn:
+    with begin_write(svc.engine) as conn:
         n = mark_all_read(conn, current_user.id, svc.clock.now())
     flash(_("%(n)s notifications marked as read.", n=n), "success")
     return redirect(url_for("ui.notifications_view"))
