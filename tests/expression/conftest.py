@@ -1,19 +1,12 @@
 """Fixtures for the expression tests: a SQLite file and a PostgreSQL schema of our own."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def pg_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith("postgresql") else DEFAULT_PG
-
+from tests import services
 
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory):
@@ -26,9 +19,7 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def pg_engine():
     """An engine whose connections use a temporary schema (random name), dropped at the end."""
-    url = pg_url()
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    url = services.pg_admin_url()
     schema = f"expr_test_{uuid.uuid4().hex[:10]}"
     engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
     try:
@@ -36,9 +27,7 @@ def pg_engine():
             conn.execute(sa.schema.CreateSchema(schema))
     except sa.exc.OperationalError as exc:
         engine.dispose()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is unreachable at {url}: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable at {url} (set DATABASE_URL); skipping PostgreSQL tests")
+        services.missing(f"PostgreSQL at {url}", exc)  # fails under CI=true, skips elsewhere
     engine.dispose()
     scoped = sa.create_engine(url, execution_options={"schema_translate_map": {None: schema}},
                               connect_args={"connect_timeout": 3, "options": f"-csearch_path={schema}"})
