@@ -191,7 +191,9 @@ def test_s6_navigation_leads_at_tertiary_hospitals_go_round_robin_to_ortho_other
                                                              "categories": ["导航系统"], "channel": "官网"}))["owner"]
               for i in range(4)]
     assert sorted(owners) == sorted([rep1.user_id, rep2.user_id] * 2) and owners[0] != owners[1]
-    # (the playbook push on the routing entry waits for the automation engine's route-entry actions)
+    for rep in (rep1, rep2):                                                      # the playbook is pushed
+        titles = [n["title"] for n in rep.get("/api/v1/notifications").json["notifications"]]
+        assert titles.count("导航系统打法手册") == 2, titles
     other = created(boss.post("/api/v1/records/med_lead", {"name": "民营关节", "customer_type": "民营医院",
                                                            "categories": ["关节"], "channel": "展会", "booth_no": "A12"}))
     assert other["owner"] is None                                                # 公海池
