@@ -59,3 +59,17 @@ def download_file(file_id: int) -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.get("/files/<int:file_id>/preview.png")
+def preview_file(file_id: int) -> Response:
+    """A PNG (800 px wide) of page ``?page=`` (default 1) of a PDF; 404 for other files."""
+    page = request.args.get("page", "1")
+    if not page.isascii() or not page.isdigit() or len(page) > 4:
+        return json_error(404, _("Not found."))
+    path = file_fields.pdf_preview(service(), file_fields.file_store(), file_id, int(page))
+    response = send_file(path, mimetype="image/png", conditional=True, etag=path.name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     svc = app.extensions["crm"]
     register_hooks(svc)
     remember(svc)
+    from runtime import timeline_sources  # automation runs, approvals and notes on the record timeline
+    timeline_sources.register(svc.extras)
     try:
         from runtime.stages.tick import register_tick
     except ImportError:  # pragma: no cover - the tick registry arrives with the stage engine

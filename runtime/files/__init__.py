@@ -10,15 +10,15 @@ from __future__ import annotations
 from flask import Flask
 
 from runtime.files import hooks
-from runtime.files.service import FileTooLarge, StoredFile, readable, upload
+from runtime.files.service import FileTooLarge, StoredFile, pdf_preview, readable, upload
 from runtime.files.storage import FileStore
 from runtime.files.tables import files
 from runtime.services import services
 
 STORE_KEY = "file_store"
 
-__all__ = ["FileStore", "FileTooLarge", "StoredFile", "file_store", "files", "init_app", "readable",
-           "upload"]
+__all__ = ["FileStore", "FileTooLarge", "StoredFile", "file_store", "files", "init_app", "pdf_preview",
+           "readable", "upload"]
 
 
 def init_app(app: Flask) -> None:

@@ -131,3 +131,17 @@ def readable(service: RecordService, file_id: int) -> StoredFile:
     if stored.field not in record:                             # a hidden (or removed) field
         raise missing
     return stored
+
+
+def pdf_preview(service: RecordService, store: FileStore, file_id: int, page: int = 1):
+    """The cached PNG (a path) of ``page`` of a PDF the actor may download (see :func:`readable`).
+
+    NotFound for anyone who may not read it, for a file that is not a PDF and for a page past the end;
+    UnreadablePdf (422) when the PDF cannot be rendered.
+    """
+    from runtime.files import preview
+
+    stored = readable(service, file_id)
+    if stored.content_type != preview.PDF or not store.path(stored.sha256).exists():
+        raise NotFound(_("Not found."))
+    return preview.render(store, stored.sha256, page)

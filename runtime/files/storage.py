@@ -77,3 +77,7 @@ class FileStore:
         if not _SHA256.match(sha256):
             raise ValueError("not a sha256 hex digest")
         return self.root / sha256[:2] / sha256
+
+    def preview_path(self, sha256: str, page: int) -> Path:
+        """Where the PNG of ``page`` of the kept file ``sha256`` is cached, next to the file."""
+        return self.path(sha256).with_name(f"{sha256}.p{int(page)}.png")

@@ -92,7 +92,8 @@ def _files(svc: RecordService, obj, record: dict[str, Any]) -> list[dict[str, An
                         "size": stored.size, "type": stored.content_type,
                         "url": url_for("api.download_file", file_id=stored.id),
                         "image": stored.content_type.startswith("image/"),
-                        "pdf": stored.content_type == "application/pdf"})
+                        "pdf": stored.content_type == "application/pdf",
+                        "preview": url_for("api.preview_file", file_id=stored.id)})
     return out
 
 
