@@ -49,7 +49,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(kit):
     out = kit.cli("pack", "import", str(MEDICAL), "--dry-run").output
     assert "Pack medical 1.0.0 (医疗器械 CRM): install" in out
     assert "create object 'med_opportunity' and its table" in out
-    assert "change automation rules: added med_ticket_cluster_alert" in out
+    assert "change automation rules: added med_navigation_playbook, med_ticket_cluster_alert" in out
     assert "+ 15 record(s) of med_product to load" in out and "+ 12 record(s) of med_procedure" in out
     assert "+ team med_ortho" in out and "Dry run: nothing changed." in out
     assert kit.live() == (None, {}) and kit.installed() == {}
