@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import schema_store
-from benchmarks.harness import Report, pg_schema
+from benchmarks.harness import Report, make_app, pg_schema
 
 N = int(os.environ.get("BENCH_AUTOMATION_N", "10000"))
 ROUTE_CALLS = 5000
@@ -65,11 +65,7 @@ def route_doc(entries: int = 50) -> dict:
 
 
 def _app(tmp: str, database_url: str | None, redis_url: str | None):
-    from wsgi import create_app
-    config = {"instance_path": Path(tmp), "redis_url": redis_url, "secret_key": "bench-secret-key-0123456789"}
-    if database_url:
-        config["database_url"] = database_url
-    return create_app(config)
+    return make_app(tmp, database_url, redis_url)
 
 
 def _creates(app, n: int) -> float:

@@ -125,3 +125,14 @@ def pg_schema(report: Report) -> Iterator[PgSchema | None]:
         with admin.begin() as conn:
             conn.execute(sa.schema.DropSchema(schema, cascade=True))
         admin.dispose()
+
+
+def make_app(instance: str | Path, database_url: str | None = None, redis_url: str | None = None):
+    """The whole app (runtime + designer, hooks and all) on a throwaway instance folder."""
+    from wsgi import create_app
+
+    config: dict = {"instance_path": Path(instance), "redis_url": redis_url, "testing": True,
+                    "secret_key": "benchmark-secret-key-0123456789"}
+    if database_url:
+        config["database_url"] = database_url
+    return create_app(config)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.harness import Report, pg_schema
+from benchmarks.harness import Report, make_app, pg_schema
 from schema_store.database import create_engine
 
 SCALE = float(os.environ.get("BENCH_PACKS_SCALE", "1.0"))
@@ -21,9 +21,7 @@ def _bench(report: Report, name: str, url: str, instance: Path) -> None:
     from builder.packs.demo import load_demo
     from builder.packs.installer import system_actor
     from runtime import users
-    from wsgi import create_app
-    app = create_app({"instance_path": instance, "database_url": url, "testing": True, "redis_url": None,
-                      "secret_key": "benchmark-secret-key-0123456789"})
+    app = make_app(instance, url)
     svc = app.extensions["crm"]
     try:
         with svc.engine.begin() as conn:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import schema_store
-from benchmarks.harness import Report
+from benchmarks.harness import Report, make_app, pg_schema
 
 ROWS = int(os.environ.get("BENCH_PAGE_ROWS", "100000"))
 RUNS = int(os.environ.get("BENCH_PAGE_RUNS", "60"))
@@ -103,9 +103,7 @@ def timed(client: Any, url: str) -> Callable[[], float]:
 
 def bench_pages(report: Report, db: str, url: str, tmp: str) -> None:
     from runtime.users import create_user
-    from wsgi import create_app
-    app = create_app({"instance_path": Path(tmp), "database_url": url, "redis_url": None,
-                      "secret_key": "benchmark-secret-key-0123", "testing": True})
+    app = make_app(tmp, url)
     engine = app.extensions["crm"].engine
     try:
         schema_store.publish(engine, DOCUMENT)
@@ -148,13 +146,10 @@ def bench_pages(report: Report, db: str, url: str, tmp: str) -> None:
 
 
 def run(report: Report) -> None:
-    from benchmarks.records import throwaway_schema
     with tempfile.TemporaryDirectory() as tmp:
         bench_pages(report, "SQLite", f"sqlite:///{tmp}/pages.sqlite3", tmp)
-    with tempfile.TemporaryDirectory() as tmp, throwaway_schema() as pg:
-        if pg is None:
-            report.note("PostgreSQL not reachable: its figures were skipped")
-        else:
-            bench_pages(report, "PostgreSQL", pg[0], tmp)
+    with tempfile.TemporaryDirectory() as tmp, pg_schema(report) as pg:
+        if pg is not None:
+            bench_pages(report, "PostgreSQL", pg.url, tmp)
     report.note(f"{RUNS} requests per page through the Flask test client (whole request: session, "
                 f"permissions, query, templates; one process)")

@@ -28,7 +28,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 
 import schema_store
-from benchmarks.harness import Report, pg_schema
+from benchmarks.harness import Report, make_app, pg_schema
 
 N_CREATES = int(os.environ.get("BENCH_RECORDS_N", "10000"))
 LIST_ROWS = int(os.environ.get("BENCH_LIST_ROWS", "1000000"))
@@ -94,10 +94,8 @@ def bench_app(database_url: str) -> Iterator[tuple[Any, Any]]:
     """A full app (hooks and all) on ``database_url`` with the benchmark document, an admin actor,
     inside a request context."""
     from runtime.users import create_user, get_actor
-    from wsgi import create_app
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"instance_path": Path(tmp), "database_url": database_url, "redis_url": None,
-                          "secret_key": "benchmark-secret-key-0123", "testing": True})
+        app = make_app(tmp, database_url)
         engine = app.extensions["crm"].engine
         try:
             schema_store.publish(engine, DOCUMENT)

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import schema_store
-from benchmarks.harness import Report
-from benchmarks.records import throwaway_schema
+from benchmarks.harness import Report, make_app, pg_schema
 
 ROWS = int(os.environ.get("BENCH_SLA_ROWS", "200000"))
 DUE = 0.05
@@ -56,10 +55,8 @@ DOCUMENT = {"objects": {"deal": {
 
 @contextlib.contextmanager
 def bench_app(database_url: str) -> Iterator[Any]:
-    from wsgi import create_app
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"instance_path": Path(tmp), "database_url": database_url, "redis_url": None,
-                          "secret_key": "benchmark-secret-key-0123", "testing": True})
+        app = make_app(tmp, database_url)
         try:
             schema_store.publish(app.extensions["crm"].engine, DOCUMENT)
             yield app
@@ -114,9 +111,8 @@ def load(app: Any, schema_name: str, owners: list[int]) -> tuple[float, int]:
 def run(report: Report) -> None:
     from runtime.stages.sla import sweep
     from runtime.users import create_user
-    with throwaway_schema() as pg:
+    with pg_schema(report) as pg:
         if pg is None:
-            report.note("PostgreSQL not reachable: nothing measured")
             return
         url, schema_name = pg
         with bench_app(url) as app:

@@ -33,6 +33,14 @@ def _fail(message: str) -> None:
 INITIAL_PASSWORD_FILE = "initial_admin_password"
 
 
+def _existing_user(conn, name: str) -> int:
+    """The id of user ``name``; a clear error (exit code 2) when there is none."""
+    user_id = users.find_user_id(conn, name)
+    if user_id is None:
+        _fail(f"user {name!r} does not exist")
+    return user_id
+
+
 def ensure_admin(password: str | None) -> str | None:
     """Create the admin account (or reset its password); returns the admin password when it is
     known: set now, or the generated initial one, kept in the instance folder while it still works."""
@@ -138,10 +146,7 @@ def user_token(name: str) -> None:
     """Make an API token for a user; the token is the last line printed."""
     svc = services()
     with begin_write(svc.engine) as conn:
-        user_id = users.find_user_id(conn, name)
-        if user_id is None:
-            _fail(f"user {name!r} does not exist")
-        token = users.create_token(conn, user_id, name="cli", now=svc.clock.now())
+        token = users.create_token(conn, _existing_user(conn, name), name="cli", now=svc.clock.now())
     click.echo(f"API token for {name} (shown once; send as 'Authorization: Bearer <token>'):")
     click.echo(token)
 
@@ -153,8 +158,5 @@ def user_revoke(name: str) -> None:
     """Revoke every API token of a user."""
     svc = services()
     with begin_write(svc.engine) as conn:
-        user_id = users.find_user_id(conn, name)
-        if user_id is None:
-            _fail(f"user {name!r} does not exist")
-        count = users.revoke_tokens(conn, user_id, now=svc.clock.now())
+        count = users.revoke_tokens(conn, _existing_user(conn, name), now=svc.clock.now())
     click.echo(f"Revoked {count} token(s) of {name}.")

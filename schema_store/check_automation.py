@@ -261,12 +261,7 @@ def check_assignment(ctx: Context) -> None:
 
 
 def check_approvals(ctx: Context) -> None:
-    for key, process in as_map(ctx.doc.get("approvals")).items():
-        process = as_map(process)
-        path = pointer("approvals", key)
-        obj = process.get("object")
-        if not ctx.ref_object(obj, join(path, "object")):
-            continue
+    for key, process, path, obj in ctx.items_on_objects("approvals"):
         if "entry_when" in process:
             ctx.expr(process["entry_when"], obj, join(path, "entry_when"), expect="boolean")
         steps = as_list(process.get("steps"))
@@ -281,12 +276,7 @@ def check_approvals(ctx: Context) -> None:
 
 
 def check_scoring(ctx: Context) -> None:
-    for key, model in as_map(ctx.doc.get("scoring")).items():
-        model = as_map(model)
-        path = pointer("scoring", key)
-        obj = model.get("object")
-        if not ctx.ref_object(obj, join(path, "object")):
-            continue
+    for key, model, path, obj in ctx.items_on_objects("scoring"):
         _score_field(ctx, obj, model.get("field"), join(path, "field"))
         parts = as_map(model.get("parts"))
         for pkey, part in parts.items():

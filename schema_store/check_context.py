@@ -4,10 +4,10 @@ the JSON Schema, so a malformed part is skipped, never a crash."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from schema_store import expressions, field_types as ft
-from schema_store.diagnostics import Diagnostic, diag, join
+from schema_store.diagnostics import Diagnostic, diag, join, pointer
 from schema_store.model import ExprDef
 
 BUILTIN_ROLES = ("admin", "analyst", "manager", "rep", "consultant")
@@ -76,6 +76,16 @@ class Context:
             self.report("ref.object", path, name=name)
             return False
         return True
+
+    def items_on_objects(self, section: str) -> Iterator[tuple[str, dict[str, Any], str, str]]:
+        """``(key, item, path, object)`` for each item of a keyed top-level section whose ``object``
+        resolves (an unknown object is reported once, and the item skipped)."""
+        for key, item in as_map(self.doc.get(section)).items():
+            item = as_map(item)
+            path = pointer(section, key)
+            obj = item.get("object")
+            if self.ref_object(obj, join(path, "object")):
+                yield key, item, path, obj
 
     def ref_field(self, obj: str, name: Any, path: str, *, system: bool = True,
                   kinds: Iterable[str] | None = None, expected: str = "") -> FieldInfo | None:

@@ -15,23 +15,14 @@ NOT_INPUT = ("formula", "rollup", "autonumber", "system")
 
 
 def check_duplicates(ctx: Context) -> None:
-    for key, rule in as_map(ctx.doc.get("duplicates")).items():
-        rule = as_map(rule)
-        path = pointer("duplicates", key)
-        obj = rule.get("object")
-        if ctx.ref_object(obj, join(path, "object")):
-            for i, m in enumerate(as_list(rule.get("match"))):
-                ctx.ref_field(obj, as_map(m).get("field"), join(path, "match", i, "field"), system=False)
+    for _key, rule, path, obj in ctx.items_on_objects("duplicates"):
+        for i, m in enumerate(as_list(rule.get("match"))):
+            ctx.ref_field(obj, as_map(m).get("field"), join(path, "match", i, "field"), system=False)
 
 
 def check_forms(ctx: Context) -> None:
     routes = as_map(as_map(ctx.doc.get("assignment")).get("routes"))
-    for key, form in as_map(ctx.doc.get("forms")).items():
-        form = as_map(form)
-        path = pointer("forms", key)
-        obj = form.get("object")
-        if not ctx.ref_object(obj, join(path, "object")):
-            continue
+    for key, form, path, obj in ctx.items_on_objects("forms"):
         for i, item in enumerate(as_list(form.get("fields"))):
             item = as_map(item)
             ipath = join(path, "fields", i)
@@ -66,12 +57,7 @@ def check_forms(ctx: Context) -> None:
 
 
 def check_reports(ctx: Context) -> None:
-    for key, report in as_map(ctx.doc.get("reports")).items():
-        report = as_map(report)
-        path = pointer("reports", key)
-        obj = report.get("object")
-        if not ctx.ref_object(obj, join(path, "object")):
-            continue
+    for key, report, path, obj in ctx.items_on_objects("reports"):
         rtype = report.get("type")
         if "filter" in report:
             ctx.expr(report["filter"], obj, join(path, "filter"), expect="boolean")

@@ -122,8 +122,7 @@ def notify(conn: sa.Connection, *, user_ids: Iterable[int], kind: str, title: st
                 plan.append((channel.name, exc, channel.instant))
         planned.append((recipient, plan))
     stamp = utc(now)
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1] + "…"
+    title = clip_title(title)
     written: list[int] = []
     for recipient, plan in planned:
         notification_id = _insert_notification(conn, dict(
@@ -132,20 +131,28 @@ def notify(conn: sa.Connection, *, user_ids: Iterable[int], kind: str, title: st
         if notification_id is None:
             continue
         written.append(notification_id)
-        rows = []
-        for channel_name, target, instant in plan:
-            row = dict(notification_id=notification_id, channel=channel_name, attempts=0,
-                       target=None, secret=None, status="pending", next_attempt_at=stamp,
-                       last_error=None, sent_at=None)
-            if isinstance(target, DeliveryError):
-                row.update(status="dead", next_attempt_at=None, last_error=str(target)[:ERROR_MAX])
-            else:
-                row.update(target=target.address, secret=target.secret)
-                if instant:
-                    row.update(status="sent", next_attempt_at=None, sent_at=stamp)
-            rows.append(row)
-        conn.execute(deliveries.insert(), rows)
+        conn.execute(deliveries.insert(), [delivery_row(notification_id, channel_name, target, instant, stamp)
+                                           for channel_name, target, instant in plan])
     return written
+
+
+def clip_title(title: str) -> str:
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+
+
+def delivery_row(notification_id: int, channel: str, target: Target | DeliveryError, instant: bool,
+                 stamp: dt.datetime) -> dict[str, Any]:
+    """One delivery row: in-app ``sent`` at once, others ``pending``, ``dead`` (with the reason)
+    when the channel cannot reach the user."""
+    row = dict(notification_id=notification_id, channel=channel, attempts=0, target=None, secret=None,
+               status="pending", next_attempt_at=stamp, last_error=None, sent_at=None)
+    if isinstance(target, DeliveryError):
+        row.update(status="dead", next_attempt_at=None, last_error=str(target)[:ERROR_MAX])
+    else:
+        row.update(target=target.address, secret=target.secret)
+        if instant:
+            row.update(status="sent", next_attempt_at=None, sent_at=stamp)
+    return row
 
 
 _MESSAGE_QUERY = (

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from runtime.i18n import pick_label
 from runtime.message_templates import MessageTemplateError, compile_message
 from runtime.notifications import NotificationError, Recipient
-from runtime.stages import alert_notices
+from runtime.notifications.batch import Notice, check_channels, notify_many
 from runtime.records.values import to_json
 from runtime.stages.tables import stage_alerts
 from runtime.system_tables import teams, users
@@ -273,14 +273,14 @@ def _alert(svc: Services, conn: sa.Connection, schema: AppSchema, plan: LevelPla
     tz = svc.settings.tz
     for action, _t, _b in compiled:
         try:
-            alert_notices.check_channels(tuple(action.params.get("channels") or ("in_app",)))
+            check_channels(tuple(action.params.get("channels") or ("in_app",)))
         except NotificationError as exc:
             report.errors.append(str(exc))
             return 0
     for start in range(0, len(fired), CHUNK):
         chunk = fired[start:start + CHUNK]
         anchors = {rid: anchor for rid, anchor in chunk}
-        notices: list[alert_notices.Notice] = []
+        notices: list[Notice] = []
         payloads = []
         rows = conn.execute(table.select().where(table.c.id.in_(list(anchors)))).mappings()
         for row in rows:
@@ -320,7 +320,7 @@ def _alert(svc: Services, conn: sa.Connection, schema: AppSchema, plan: LevelPla
                     if steps:
                         body += "\n" + SUGGESTED[lang] + "\n" + "\n".join(f"☐ {s}" for s in steps if s)
                     key = f"sla:{plan.object}:{record['id']}:{plan.node.key}:{anchor_iso}:{plan.level}:{index}"
-                    notices.extend(alert_notices.Notice(
+                    notices.extend(Notice(
                         user_id=uid, title=title, body=body, channels=channels, object=plan.object,
                         record_id=record["id"], link=f"/app/{plan.object}/{record['id']}", dedupe_key=key,
                         webhook=webhook) for uid in uids)
@@ -329,7 +329,7 @@ def _alert(svc: Services, conn: sa.Connection, schema: AppSchema, plan: LevelPla
                              "fraction": plan.fraction, "actions": others, "now": now,
                              "schema": schema})  # listeners reuse it instead of re-reading it per alert
         try:
-            count += alert_notices.write(conn, notices, people.recipients, now=now)
+            count += notify_many(conn, notices, people.recipients, now=now)
         except NotificationError as exc:
             report.errors.append(str(exc))
         started = time.perf_counter()

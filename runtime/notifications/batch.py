@@ -1,4 +1,4 @@
-"""Writing many SLA notifications in a few statements.
+"""Writing many notifications in a few statements (SLA sweeps over thousands of records).
 
 The same rows :func:`runtime.notifications.notify` writes (a notification per user, deduplicated on
 ``(user_id, dedupe_key)``, a delivery row per channel: in-app sent at once, others pending, a
@@ -16,9 +16,10 @@ from typing import Any, Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from runtime.notifications import (DeliveryError, NotificationError, Recipient, WebhookTarget,
-                                   builtin_channels, notification_deliveries, notifications, notify)
-from runtime.notifications.service import ERROR_MAX, TITLE_MAX
+from runtime.notifications.channels import (DeliveryError, NotificationError, Recipient, WebhookTarget,
+                                            builtin_channels)
+from runtime.notifications.service import clip_title, delivery_row, notify
+from runtime.notifications.tables import notification_deliveries, notifications
 
 UTC = dt.timezone.utc
 
@@ -36,8 +37,8 @@ class Notice:
     webhook: Mapping[str, Any] | None = None
 
 
-def write(conn: sa.Connection, notices: Sequence[Notice], recipients: Mapping[int, Recipient], *,
-          now: dt.datetime, registry: Any = None) -> int:
+def notify_many(conn: sa.Connection, notices: Sequence[Notice], recipients: Mapping[int, Recipient], *,
+                now: dt.datetime, registry: Any = None) -> int:
     """Write ``notices`` (users missing from ``recipients`` or inactive are skipped); returns how
     many notifications were new."""
     registry = registry or builtin_channels()
@@ -54,9 +55,8 @@ def write(conn: sa.Connection, notices: Sequence[Notice], recipients: Mapping[in
             wanted.setdefault((n.user_id, n.dedupe_key), n)
     if not wanted:
         return 0
-    rows = [dict(user_id=n.user_id, kind="stage_sla",
-                 title=n.title if len(n.title) <= TITLE_MAX else n.title[:TITLE_MAX - 1] + "…",
-                 body=n.body, object=n.object, record_id=n.record_id, link=n.link, created_at=stamp,
+    rows = [dict(user_id=n.user_id, kind="stage_sla", title=clip_title(n.title), body=n.body,
+                 object=n.object, record_id=n.record_id, link=n.link, created_at=stamp,
                  dedupe_key=n.dedupe_key) for n in wanted.values()]
     statement = (dialect.insert(notifications)
                  .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
@@ -68,17 +68,11 @@ def write(conn: sa.Connection, notices: Sequence[Notice], recipients: Mapping[in
         webhook = WebhookTarget.coerce(n.webhook) if n.webhook else None
         for name in dict.fromkeys(n.channels):
             channel = registry.get(name)
-            row = dict(notification_id=notification_id, channel=name, attempts=0, target=None, secret=None,
-                       status="pending", next_attempt_at=stamp, last_error=None, sent_at=None)
             try:
                 target = channel.target(recipients[user_id], webhook)
             except DeliveryError as exc:
-                row.update(status="dead", next_attempt_at=None, last_error=str(exc)[:ERROR_MAX])
-            else:
-                row.update(target=target.address, secret=target.secret)
-                if channel.instant:
-                    row.update(status="sent", next_attempt_at=None, sent_at=stamp)
-            deliveries.append(row)
+                target = exc
+            deliveries.append(delivery_row(notification_id, name, target, channel.instant, stamp))
     if deliveries:
         conn.execute(notification_deliveries.insert(), deliveries)
     return len(created)
