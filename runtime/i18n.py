@@ -57,19 +57,35 @@ def pick_label(labels: Mapping[str, str] | str | None, lang: str | None = None) 
 
 
 def compile_translations(target: Path) -> Path:
-    """Compile the shipped .po catalogues into ``target`` when they are newer (no build step)."""
-    for po in SOURCE.glob("*/LC_MESSAGES/messages.po"):
-        mo = target / po.relative_to(SOURCE).with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+    """Compile the shipped catalogues into ``target`` when they are newer (no build step).
+
+    A language folder holds ``messages.po`` plus one ``<area>.po`` per feature area; they are
+    merged into the one ``messages.mo`` Flask-Babel reads."""
+    for folder in SOURCE.glob("*/LC_MESSAGES"):
+        parts = sorted(folder.glob("*.po"))
+        mo = target / folder.relative_to(SOURCE) / "messages.mo"
+        if mo.exists() and all(mo.stat().st_mtime >= po.stat().st_mtime for po in parts):
             continue
         mo.parent.mkdir(parents=True, exist_ok=True)
-        with po.open("rb") as fh:
-            catalog = read_po(fh)
+        catalog = read_catalog(parts)
         tmp = mo.with_suffix(".tmp")
         with tmp.open("wb") as fh:
             write_mo(fh, catalog)
         tmp.replace(mo)
     return target
+
+
+def read_catalog(parts: list[Path]):
+    """One catalogue from several .po files (messages.po first; a later file adds to it)."""
+    parts = sorted(parts, key=lambda p: (p.name != "messages.po", p.name))
+    with parts[0].open("rb") as fh:
+        catalog = read_po(fh)
+    for po in parts[1:]:
+        with po.open("rb") as fh:
+            for message in read_po(fh):
+                if message.id and message.string:
+                    catalog[message.id] = message
+    return catalog
 
 
 def init_app(app: Flask, instance: Path) -> None:

@@ -174,7 +174,9 @@ def redis_url(worker_id):
     """A Redis database of its own for this xdist worker, emptied before and after each test."""
     import redis
     base = services.redis_url().rsplit("/", 1)[0]
-    index = 1 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    # CRM_TEST_REDIS_DB lets parallel test runs on one machine use disjoint databases.
+    first = int(os.environ.get("CRM_TEST_REDIS_DB", "1"))
+    index = first + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
     url = f"{base}/{index}"
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2)

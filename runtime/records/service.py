@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
     from runtime.services import Services
 
 WRITABLE_SYSTEM = ("owner",)
+
+
+@dataclass
+class BulkResult:
+    """What ``create_many`` did: the new id per input row (None where the row was refused) and
+    the refusal of each refused row by its index."""
+
+    ids: list[int | None]
+    errors: dict[int, Invalid] = field(default_factory=dict)
 
 
 class RecordService:
@@ -141,43 +151,70 @@ class RecordService:
     def create(self, object_name: str, data: Mapping[str, Any], *, conn: sa.Connection | None = None
                ) -> dict[str, Any]:
         access = self.access(object_name, "create")
-        obj = self.object(object_name)
-        now = self.now()
         with self.transaction(conn) as c:
-            system, fields_in = _split_system(data)
-            values, problems = self._coerce(obj, access, fields_in, prior_ctx=None)
-            record: dict[str, Any] = {f.name: None for f in obj.fields.values()}
-            record.update(id=None, owner=self.actor.id, created_at=now, created_by=self.actor.id,
-                          updated_at=now, updated_by=self.actor.id, version=1, stage=None,
-                          stage_entered_at=None, last_activity_at=now, deleted_at=None)
-            self._owner(c, system, record, problems)
-            record.update(values)
-            if obj.pipeline is not None:
-                record["stage"], record["stage_entered_at"] = obj.pipeline.initial, now
-            ctx_for = self._ctx_for(is_new=True)
-            for f in obj.fields.values():
-                if f.default is not None and f.name not in values and not f.computed:
-                    record[f.name] = _safe(f.default, ctx_for(record))
-            event = SaveEvent(self, c, object_name, "create", record, None,
-                              changed=set(values) | {n for n in record if record[n] is not None},
-                              depth=self.depth)
-            self._before_save_and_check(c, obj, access, event, problems, is_new=True)
-            for f in obj.fields.values():
-                if f.type == "autonumber" and f.autonumber:
-                    record[f.name] = next_value(c, object_name, f.name, f.autonumber, now.astimezone(self.tz).date())
-            table = self.schema.table(object_name)
-            row = {n: record[n] for n in SYSTEM_COLUMNS if n != "id"}
-            row.update({f.name: to_column(f, record.get(f.name)) for f in obj.stored_fields})
-            record_id = c.execute(table.insert().values(**row)).inserted_primary_key[0]
-            record["id"] = event.record_id = record_id
-            stored = [f.name for f in obj.stored_fields]
-            history.write(c, object_name=object_name, record_id=record_id, action="create",
-                          changes={n: (None, record[n]) for n in stored if record.get(n) is not None},
-                          actor_id=self.actor.id, source=self.source, at=now)
-            self._run("after_save", event)
-            result = self._load(c, object_name, record_id, access)
+            event = self._create(c, object_name, access, data)
+            result = self._load(c, object_name, event.record_id, access)
         self._after_commit(event, conn)
         return result
+
+    def create_many(self, object_name: str, rows: Sequence[Mapping[str, Any]], *,
+                    conn: sa.Connection | None = None) -> BulkResult:
+        """Create many records in one transaction, each through the whole save pipeline. A row
+        that fails (Invalid) leaves no trace and is reported by its index; the others are written.
+        Imports commit one call per batch, so a batch is all-or-nothing apart from refused rows."""
+        access = self.access(object_name, "create")
+        result = BulkResult(ids=[None] * len(rows))
+        events: list[SaveEvent] = []
+        with self.transaction(conn) as c:
+            for index, data in enumerate(rows):
+                try:
+                    with c.begin_nested():
+                        event = self._create(c, object_name, access, data)
+                except Invalid as exc:
+                    result.errors[index] = exc
+                    continue
+                result.ids[index] = event.record_id
+                events.append(event)
+        for event in events:
+            self._after_commit(event, conn)
+        return result
+
+    def _create(self, c: sa.Connection, object_name: str, access: ObjectAccess, data: Mapping[str, Any]
+                ) -> SaveEvent:
+        obj = self.object(object_name)
+        now = self.now()
+        system, fields_in = _split_system(data)
+        values, problems = self._coerce(obj, access, fields_in, prior_ctx=None)
+        record: dict[str, Any] = {f.name: None for f in obj.fields.values()}
+        record.update(id=None, owner=self.actor.id, created_at=now, created_by=self.actor.id,
+                      updated_at=now, updated_by=self.actor.id, version=1, stage=None,
+                      stage_entered_at=None, last_activity_at=now, deleted_at=None)
+        self._owner(c, system, record, problems)
+        record.update(values)
+        if obj.pipeline is not None:
+            record["stage"], record["stage_entered_at"] = obj.pipeline.initial, now
+        ctx_for = self._ctx_for(is_new=True)
+        for f in obj.fields.values():
+            if f.default is not None and f.name not in values and not f.computed:
+                record[f.name] = _safe(f.default, ctx_for(record))
+        event = SaveEvent(self, c, object_name, "create", record, None,
+                          changed=set(values) | {n for n in record if record[n] is not None},
+                          depth=self.depth)
+        self._before_save_and_check(c, obj, access, event, problems, is_new=True)
+        for f in obj.fields.values():
+            if f.type == "autonumber" and f.autonumber:
+                record[f.name] = next_value(c, object_name, f.name, f.autonumber, now.astimezone(self.tz).date())
+        table = self.schema.table(object_name)
+        row = {n: record[n] for n in SYSTEM_COLUMNS if n != "id"}
+        row.update({f.name: to_column(f, record.get(f.name)) for f in obj.stored_fields})
+        record_id = c.execute(table.insert().values(**row)).inserted_primary_key[0]
+        record["id"] = event.record_id = record_id
+        stored = [f.name for f in obj.stored_fields]
+        history.write(c, object_name=object_name, record_id=record_id, action="create",
+                      changes={n: (None, record[n]) for n in stored if record.get(n) is not None},
+                      actor_id=self.actor.id, source=self.source, at=now)
+        self._run("after_save", event)
+        return event
 
     def update(self, object_name: str, record_id: int, data: Mapping[str, Any], *,
                expected_version: int | None = None, conn: sa.Connection | None = None) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
+from runtime.i18n import read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = ROOT / "runtime" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+CATALOGS = ROOT / "runtime" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 METHODS = [("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")]
 
 
@@ -23,8 +23,7 @@ def marked_strings() -> dict[str, str]:
 
 
 def test_every_marked_string_has_a_chinese_translation():
-    with CATALOG.open("rb") as fh:
-        catalog = read_po(fh)
+    catalog = read_catalog(list(CATALOGS.glob("*.po")))
     translated = {m.id for m in catalog if m.id and m.string}
     missing = {text: where for text, where in marked_strings().items() if text not in translated}
     assert missing == {}
