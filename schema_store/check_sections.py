@@ -38,12 +38,26 @@ def check_forms(ctx: Context) -> None:
             channel_info = ctx.ref_field(obj, channel["field"], join(path, "channel", "field"), system=False)
         for param, field in as_map(channel.get("utm")).items():
             ctx.ref_field(obj, field, join(path, "channel", "utm", param), system=False)
+        def channel_option(value: Any, vpath: str) -> None:
+            if channel_info is not None and channel_info.options is not None and value not in channel_info.options:
+                ctx.report("form.channel_value", vpath, value=value, field=channel.get("field"))
+
+        for mapping in ("values", "referrers"):
+            for source, value in as_map(channel.get(mapping)).items():
+                channel_option(value, join(path, "channel", mapping, source))
+        if "default" in channel:
+            channel_option(channel["default"], join(path, "channel", "default"))
         for value, fields in as_map(form.get("required_by_channel")).items():
             cpath = join(path, "required_by_channel", value)
-            if channel_info is not None and channel_info.options is not None and value not in channel_info.options:
-                ctx.report("form.channel_value", cpath, value=value, field=channel.get("field"))
+            channel_option(value, cpath)
             for j, name in enumerate(as_list(fields)):
                 ctx.ref_field(obj, name, join(cpath, j), system=False)
+        company = as_map(form.get("company_email"))
+        for j, name in enumerate(as_list(company.get("fields"))):
+            ctx.ref_field(obj, name, join(path, "company_email", "fields", j), system=False,
+                          kinds=("email", "text"), expected="an email or text field")
+        for j, value in enumerate(as_list(company.get("channels"))):
+            channel_option(value, join(path, "company_email", "channels", j))
         validations = as_list(form.get("validations"))
         ctx.check_keys_unique(validations, join(path, "validations"))
         for i, v in enumerate(validations):

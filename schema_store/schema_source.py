@@ -300,15 +300,28 @@ def sections() -> Schema:
         "action": {"enum": ["block", "warn", "merge"]}, "message": LABEL,
     }, ["object", "match", "action"])
     utm = {"enum": ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer"]}
+    channel_value = {"type": "string", "minLength": 1, "maxLength": 255}
+    domain = {"type": "string", "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+              "maxLength": 253}
     form = obj({
         "object": NAME, "label": LABEL, "title": LABEL, "description": LABEL,
         "fields": arr(obj({"field": NAME, "label": LABEL, "help": LABEL, "required": BOOL, "hidden": BOOL,
                            "default": VALUE}, ["field"]), minItems=1),
         "channel": obj({"field": NAME, "utm": {"type": "object", "propertyNames": utm, "additionalProperties": NAME},
-                        "from": {"enum": ["utm_source", "utm_medium", "utm_campaign"]}}),
+                        "from": {"enum": ["utm_source", "utm_medium", "utm_campaign"]},
+                        "values": {"type": "object", "propertyNames": {"maxLength": 255},
+                                   "additionalProperties": channel_value},
+                        "referrers": {"type": "object", "propertyNames": domain, "additionalProperties": channel_value},
+                        "default": channel_value}),
         "required_by_channel": {"type": "object", "additionalProperties": arr(NAME, minItems=1, uniqueItems=True)},
+        "company_email": obj({"fields": arr(NAME, minItems=1, uniqueItems=True),
+                              "channels": arr(channel_value, uniqueItems=True),
+                              "free_domains": arr(domain, uniqueItems=True, maxItems=1000), "message": LABEL},
+                             ["fields"]),
         "validations": arr(ref("validation")), "thank_you": LABEL, "redirect_url": URL,
         "rate_limit": obj({k: {"type": "integer", "minimum": 1} for k in ("per_minute", "per_hour", "per_day")}),
+        "min_fill_seconds": {"type": "integer", "minimum": 0, "maximum": 3600},
+        "embed_origins": arr({"type": "string", "pattern": "^https?://[^\\s/]+$", "maxLength": 255}, uniqueItems=True),
         "route": KEY, "active": BOOL,
     }, ["object", "fields"])
     permission = obj({"create": BOOL, "read": BOOL, "update": BOOL, "delete": BOOL,
