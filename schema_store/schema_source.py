@@ -295,9 +295,10 @@ def sections() -> Schema:
     }, ["object", "field", "rules"])
     duplicate = obj({
         "object": NAME, "label": LABEL,
-        "match": arr(obj({"field": NAME, "normalize": {"enum": ["exact", "text", "phone", "email", "company"]}},
-                         ["field"]), minItems=1),
-        "action": {"enum": ["block", "warn", "merge"]}, "message": LABEL,
+        "match": arr(obj({"field": NAME, "normalize": {"enum": ["exact", "text", "phone", "email", "company"]},
+                          "fuzzy": {"type": "number", "minimum": 50, "maximum": 100}},
+                         ["field"]), minItems=1, maxItems=5),
+        "action": {"enum": ["block", "warn", "merge"]}, "message": LABEL, "active": BOOL,
     }, ["object", "match", "action"])
     utm = {"enum": ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer"]}
     channel_value = {"type": "string", "minLength": 1, "maxLength": 255}
