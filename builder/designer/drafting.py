@@ -33,3 +33,13 @@ def change(revision: int, mutate: Callable[[dict[str, Any]], None]) -> schema_st
         document = copy.deepcopy(draft.document)
         mutate(document)
         return schema_store.save_draft(conn, document, revision, current_user.id, now=services().clock.now())
+
+
+def discard(revision: int) -> None:
+    """Forget the draft (the designer shows the live document again), if it is still at ``revision``."""
+    from schema_store.drafts import discard_draft
+    with begin_write(services().engine) as conn:
+        draft = schema_store.get_draft(conn)
+        if draft.revision != revision:
+            raise schema_store.DraftConflict(draft.revision, revision)
+        discard_draft(conn)

@@ -1,0 +1,76 @@
+"""Reading parts of the draft document from the designer's views: objects and fields by name
+(404 when absent), the live document to compare with, and moving a key within an ordered map."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+
+import schema_store
+from builder.designer.saving import Refused
+from runtime.i18n import pick_label
+from runtime.services import services
+from schema_store.names import API_NAME, reserved_reason
+
+
+def objects(document: dict[str, Any]) -> dict[str, Any]:
+    value = document.get("objects")
+    return value if isinstance(value, dict) else {}
+
+
+def object_or_404(document: dict[str, Any], name: str) -> dict[str, Any]:
+    obj = objects(document).get(name)
+    if not isinstance(obj, dict):
+        abort(404)
+    return obj
+
+
+def fields(obj: dict[str, Any]) -> dict[str, Any]:
+    value = obj.get("fields")
+    return value if isinstance(value, dict) else {}
+
+
+def object_for_change(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The object inside a document being changed (refused if someone removed it meanwhile)."""
+    obj = objects(document).get(name)
+    if not isinstance(obj, dict):
+        raise Refused({"object": _("The object '%(name)s' is no longer in the draft.", name=name)})
+    obj.setdefault("fields", {})
+    return obj
+
+
+def live_document() -> dict[str, Any] | None:
+    svc = services()
+    with svc.engine.connect() as conn:
+        live = schema_store.live_version(conn)
+        return schema_store.get_version_document(conn, live) if live else None
+
+
+def move_key(mapping: dict[str, Any], key: str, delta: int) -> dict[str, Any]:
+    """``mapping`` with ``key`` moved ``delta`` places (clamped), other keys in order."""
+    keys = list(mapping)
+    i = keys.index(key)
+    j = max(0, min(len(keys) - 1, i + delta))
+    keys.insert(j, keys.pop(i))
+    return {k: mapping[k] for k in keys}
+
+
+def label_text(label: Any, fallback: str = "") -> str:
+    return pick_label(label) if isinstance(label, (dict, str)) and label else fallback
+
+
+def api_name_problem(name: str, taken: Any) -> str | None:
+    """Why ``name`` cannot be a new object or field name (None when it can)."""
+    if not name:
+        return _("Give an API name.")
+    if not API_NAME.match(name):
+        return _("Use lower-case ASCII letters, digits and '_', starting with a letter (at most 63).")
+    reason = reserved_reason(name)
+    if reason:
+        reason = {"system column": _("a system column"), "SQL keyword": _("an SQL keyword"),
+                  "expression keyword or function": _("an expression keyword or function")}.get(reason, reason)
+        return _("'%(name)s' is reserved (%(reason)s); choose another name.", name=name, reason=reason)
+    if name in taken:
+        return _("'%(name)s' already exists.", name=name)
+    return None

@@ -1,0 +1,93 @@
+"""The form layout editor's inputs, both ways: sections (bilingual label, columns, visible_when)
+and, per field, the section it sits in and its position. Pure; the default layout (one section
+of two columns holding every field) is the one the runtime uses when an object has none."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+Gettext = Callable[..., str]
+
+
+def current_sections(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    sections = ((obj.get("layouts") or {}).get("form") or {}).get("sections")
+    if sections:
+        return [dict(s) for s in sections]
+    return [{"columns": 2, "fields": list(obj.get("fields") or {})}]
+
+
+def inputs(obj: Mapping[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    placed: set[str] = set()
+    for i, section in enumerate(current_sections(obj)):
+        label = section.get("label") or {}
+        label = {"zh-CN": label} if isinstance(label, str) else label
+        out.update({f"sec-{i}-zh": label.get("zh-CN", ""), f"sec-{i}-en": label.get("en", ""),
+                    f"sec-{i}-columns": str(section.get("columns") or 1),
+                    f"sec-{i}-visible_when": section.get("visible_when") or ""})
+        for pos, name in enumerate(section.get("fields") or (), start=1):
+            if name not in placed:
+                out[f"place-{name}-section"], out[f"place-{name}-pos"] = str(i), str(pos)
+                placed.add(name)
+    return out
+
+
+def section_count(values: Mapping[str, Any]) -> int:
+    found = [int(m.group(1)) for k in values if (m := re.match(r"^sec-(\d{1,3})-", k))]
+    return max(found) + 1 if found else 0
+
+
+def parse(values: Mapping[str, Any], field_names: list[str], _: Gettext, *, strict: bool = True
+          ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The posted inputs as ``sections``; with ``strict`` a labelled section without fields is an
+    error (otherwise empty sections are dropped quietly, as for a preview)."""
+    errors: dict[str, str] = {}
+    count = section_count(values)
+    placed: dict[int, list[tuple[float, int, str]]] = {i: [] for i in range(count)}
+    for order, name in enumerate(field_names):
+        where = (values.get(f"place-{name}-section") or "").strip()
+        if not where:
+            continue
+        if not where.isdigit() or int(where) >= count:
+            errors[f"place-{name}-section"] = _("Choose one of the sections.")
+            continue
+        pos_text = (values.get(f"place-{name}-pos") or "").strip()
+        try:
+            pos = float(pos_text) if pos_text else 10_000.0
+        except ValueError:
+            errors[f"place-{name}-pos"] = _("Enter a number.")
+            continue
+        placed[int(where)].append((pos, order, name))
+    sections = []
+    for i in range(count):
+        section: dict[str, Any] = {}
+        label = {lang: (values.get(f"sec-{i}-{short}") or "").strip()[:2000]
+                 for short, lang in (("zh", "zh-CN"), ("en", "en"))}
+        if any(label.values()):
+            section["label"] = {k: v for k, v in label.items() if v}
+        columns = (values.get(f"sec-{i}-columns") or "1").strip()
+        if columns not in ("1", "2", "3", "4"):
+            errors[f"sec-{i}-columns"] = _("Choose 1 to 4 columns.")
+            continue
+        section["columns"] = int(columns)
+        visible_when = (values.get(f"sec-{i}-visible_when") or "").strip()
+        if visible_when:
+            section["visible_when"] = visible_when
+        section["fields"] = [name for _pos, _order, name in sorted(placed[i])]
+        if not section["fields"]:
+            if strict and (section.get("label") or visible_when):
+                errors[f"sec-{i}-zh"] = _("This section has no fields: place fields in it or clear it.")
+            continue
+        sections.append(section)
+    return sections, errors
+
+
+def set_form_layout(obj: dict[str, Any], sections: list[dict[str, Any]] | None) -> None:
+    """Give ``obj`` the form ``sections`` (None or empty: the default layout)."""
+    layouts = obj.setdefault("layouts", {})
+    if sections:
+        layouts["form"] = {"sections": sections}
+    else:
+        layouts.pop("form", None)
+        if not layouts:
+            obj.pop("layouts")

@@ -1,0 +1,153 @@
+"""The designer's home (draft status, objects, discard) and the object pages: create with an API
+name and bilingual labels, relabel, archive (removed from the draft; publishing archives its
+records), and the field list with reordering."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+import schema_store
+from builder.designer import bp, drafting
+from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, move_key, object_for_change,
+                                           object_or_404, objects)
+from builder.designer.saving import Refused, apply, conflict_message, label_from, label_inputs, posted_revision
+from runtime.i18n import current_language
+from runtime.services import services
+from runtime.users import get_actor
+
+
+def _saved_by(draft: schema_store.Draft) -> str:
+    if draft.updated_by is None:
+        return ""
+    with services().engine.connect() as conn:
+        actor = get_actor(conn, draft.updated_by)
+    return actor.label if actor else f"#{draft.updated_by}"
+
+
+@bp.get("")
+@drafting.designer_required
+def home(errors: dict[str, str] | None = None, status: int = 200):
+    draft = drafting.current()
+    live = live_document()
+    live_objects = objects(live or {})
+    rows = []
+    for name, obj in objects(draft.document).items():
+        state = "new" if name not in live_objects else ("changed" if live_objects[name] != obj else "")
+        rows.append({"name": name, "label": label_text(obj.get("label"), name), "labels": obj.get("label") or {},
+                     "fields": len(fields(obj)), "state": state,
+                     "nodes": len(((obj.get("pipeline") or {}).get("nodes")) or [])})
+    removed = [n for n in live_objects if n not in objects(draft.document)]
+    problems = schema_store.validate(draft.document)
+    values = request.form if errors else {}
+    return render_template("builder/home.html", draft=draft, saved_by=_saved_by(draft), rows=rows,
+                           removed=removed, problems=len(problems), changed=draft.revision > 0 and
+                           draft.document != (live or {"objects": {}}), errors=errors or {},
+                           values=values, lang=current_language()), status
+
+
+@bp.post("/objects")
+@drafting.designer_required
+def create_object():
+    name = (request.form.get("name") or "").strip()
+    label = label_from(request.form, "label")
+
+    def mutate(document: dict[str, Any]) -> None:
+        errors = {}
+        problem = api_name_problem(name, objects(document))
+        if problem:
+            errors["name"] = problem
+        if not label:
+            errors["label_zh"] = _("Give the object a label (Chinese, English or both).")
+        if errors:
+            raise Refused(errors)
+        document.setdefault("objects", {})[name] = {"label": label, "fields": {}}
+
+    return apply(mutate, url_for("designer.object_page", name=name),
+                 lambda errors, status: home(errors, status), message=_("Object created in the draft."))
+
+
+@bp.post("/discard")
+@drafting.designer_required
+def discard_draft():
+    revision = posted_revision()
+    try:
+        drafting.discard(revision if revision is not None else -1)
+    except schema_store.DraftConflict as exc:
+        flash(conflict_message(exc.current), "error")
+        return home({}, 409)
+    flash(_("The draft was discarded; the designer shows the live version again."), "success")
+    return redirect(url_for("designer.home"))
+
+
+@bp.get("/objects/<name>")
+@drafting.designer_required
+def object_page(name: str, errors: dict[str, str] | None = None, status: int = 200):
+    draft = drafting.current()
+    obj = object_or_404(draft.document, name)
+    values = request.form.to_dict() if errors is not None and request.method == "POST" else {
+        **label_inputs(obj.get("label"), "label"), **label_inputs(obj.get("plural_label"), "plural"),
+        "title_field": obj.get("title_field") or ""}
+    live_fields = fields(objects(live_document() or {}).get(name) or {})
+    rows = [{"name": n, "label": label_text(f.get("label"), n), "type": f.get("type", ""),
+             "required": bool(f.get("required")) or bool(f.get("required_when")), "new": n not in live_fields}
+            for n, f in fields(obj).items() if isinstance(f, dict)]
+    removed = [n for n in live_fields if n not in fields(obj)]
+    return render_template("builder/object.html", draft=draft, name=name, obj=obj,
+                           label=label_text(obj.get("label"), name), rows=rows, removed=removed,
+                           choices=[(r["name"], f'{r["label"]} ({r["name"]})') for r in rows],
+                           values=values, errors=errors or {}), status
+
+
+@bp.post("/objects/<name>/labels")
+@drafting.designer_required
+def relabel_object(name: str):
+    label = label_from(request.form, "label")
+    plural = label_from(request.form, "plural")
+    title_field = (request.form.get("title_field") or "").strip()
+
+    def mutate(document: dict[str, Any]) -> None:
+        obj = object_for_change(document, name)
+        if not label:
+            raise Refused({"label_zh": _("Give the object a label (Chinese, English or both).")})
+        if title_field and title_field not in fields(obj):
+            raise Refused({"title_field": _("Choose one of the object's fields.")})
+        obj["label"] = label
+        for key, value in (("plural_label", plural), ("title_field", title_field or None)):
+            if value:
+                obj[key] = value
+            else:
+                obj.pop(key, None)
+
+    return apply(mutate, url_for("designer.object_page", name=name),
+                 lambda errors, status: object_page(name, errors, status))
+
+
+@bp.post("/objects/<name>/archive")
+@drafting.designer_required
+def archive_object(name: str):
+    def mutate(document: dict[str, Any]) -> None:
+        object_for_change(document, name)
+        del document["objects"][name]
+
+    return apply(mutate, url_for("designer.home"), lambda errors, status: object_page(name, errors, status),
+                 message=_("The object was removed from the draft. Publishing archives its records "
+                           "(they can be restored); nothing is deleted before you publish."))
+
+
+@bp.post("/objects/<name>/fields/<field>/move")
+@drafting.designer_required
+def move_field(name: str, field: str):
+    delta = {"up": -1, "down": 1, "top": -10_000, "bottom": 10_000}.get(request.form.get("direction", ""))
+    if delta is None:
+        abort(400)
+
+    def mutate(document: dict[str, Any]) -> None:
+        obj = object_for_change(document, name)
+        if field not in fields(obj):
+            raise Refused({"field": _("The field '%(name)s' is no longer in the draft.", name=field)})
+        obj["fields"] = move_key(obj["fields"], field, delta)
+
+    return apply(mutate, url_for("designer.object_page", name=name) + f"#field-{field}",
+                 lambda errors, status: object_page(name, errors, status), message=_("Field order saved."))
