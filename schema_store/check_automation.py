@@ -289,15 +289,76 @@ def check_scoring(ctx: Context) -> None:
             rpath = join(path, "rules", i)
             if isinstance(rule.get("part"), str) and rule["part"] not in parts:
                 ctx.report("ref.part", join(rpath, "part"), name=rule["part"])
-            ctx.expr(rule.get("when"), obj, join(rpath, "when"), expect="boolean")
-            ctx.expr(rule.get("points"), obj, join(rpath, "points"), expect="number")
+            for name, expect in (("when", "boolean"), ("points", "number")):
+                _in_database(ctx, ctx.expr(rule.get(name), obj, join(rpath, name), expect=expect), join(rpath, name))
         bands = as_list(model.get("bands"))
         ctx.check_keys_unique(bands, join(path, "bands"))
+        _check_bands(ctx, obj, bands, join(path, "bands"))
         for i, band in enumerate(bands):
             check_actions(ctx, obj, as_list(as_map(band).get("actions")), join(path, "bands", i, "actions"))
         sched = as_map(model.get("schedule"))
         if isinstance(sched.get("cron"), str):
             check_cron(ctx, sched["cron"], join(path, "schedule", "cron"))
+
+
+_SCORING = {  # codes of the scoring checks: (English, Chinese)
+    "scoring.not_sql": ("scores are recomputed in the database, and this expression cannot run there: {reason}",
+                        "评分在数据库中批量重算，该表达式无法在数据库中执行：{reason}"),
+    "scoring.band_field": ("all bands must write the same field ('{name}' and '{other}' differ)",
+                           "所有分档必须写入同一个字段（'{name}' 与 '{other}' 不同）"),
+    "scoring.band_option": ("band '{name}' is not an option of '{field}'", "分档 '{name}' 不是字段 '{field}' 的选项"),
+    "scoring.band_needs_field": ("band actions fire when a record enters the band: give the bands a 'field' "
+                                 "to keep the band in", "分档动作在记录进入该分档时触发：请为分档指定保存分档的字段 'field'"),
+    "scoring.band_range": ("min ({min}) must be less than max ({max})", "最小值（{min}）必须小于最大值（{max}）"),
+}
+
+
+def _scoring_diag(ctx: Context, code: str, path: str, zh: dict[str, Any] | None = None, **params: Any) -> None:
+    """A scoring diagnostic (``zh`` overrides parameters in the Chinese message)."""
+    from types import MappingProxyType
+
+    from schema_store.diagnostics import Diagnostic
+    en_text, zh_text = _SCORING[code]
+    ctx.add(Diagnostic(code=code, path=path, messages=MappingProxyType({
+        "en": en_text.format(**params), "zh-CN": zh_text.format(**{**params, **(zh or {})})})))
+
+
+def _in_database(ctx: Context, compiled: Any, path: str) -> None:
+    if compiled is None or compiled.sql_capable:
+        return
+    reason = getattr(compiled.compiled, "sql_reason", None) or {}
+    if not isinstance(reason, dict):
+        reason = {"en": str(reason)}
+    _scoring_diag(ctx, "scoring.not_sql", path, zh={"reason": reason.get("zh-CN") or reason.get("en", "")},
+                  reason=reason.get("en", ""))
+
+
+def _check_bands(ctx: Context, obj: str, bands: list[Any], path: str) -> None:
+    target: tuple[str, int] | None = None
+    for i, band in enumerate(bands):
+        band = as_map(band)
+        low, high = band.get("min"), band.get("max")
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low >= high:
+            _scoring_diag(ctx, "scoring.band_range", join(path, i, "max"), min=low, max=high)
+        name = band.get("field")
+        if not isinstance(name, str):
+            continue
+        if target is not None and target[0] != name:
+            _scoring_diag(ctx, "scoring.band_field", join(path, i, "field"), name=name, other=target[0])
+            continue
+        if target is None:
+            target = (name, i)
+            info = ctx.ref_field(obj, name, join(path, i, "field"), system=False, kinds=("text", "picklist"))
+            if info is None or info.type != "picklist":
+                continue
+        info = ctx.info(obj, name)
+        if info is not None and info.options is not None and isinstance(band.get("key"), str) \
+                and band["key"] not in info.options:
+            _scoring_diag(ctx, "scoring.band_option", join(path, i, "key"), name=band["key"], field=name)
+    if target is None:
+        for i, band in enumerate(bands):
+            if as_list(as_map(band).get("actions")):
+                _scoring_diag(ctx, "scoring.band_needs_field", join(path, i, "actions"))
 
 
 def _score_field(ctx: Context, obj: str, name: Any, path: str) -> None:

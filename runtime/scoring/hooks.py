@@ -1,0 +1,58 @@
+"""Recompute on change: after a record of a scored object is saved (or moved to another stage), the
+model's UPDATE runs for that one record (``WHERE id = :id``) in the save's transaction, so the saved
+record and its scores commit together and the API answer already shows them. Band actions go to the
+outbox with the save's other after-save items and are dispatched after the commit.
+
+A save that changes none of the fields the rules read skips the work, unless the model reads the
+clock (``$now``, ``TODAY()``...), the stage or a lookup (those change without this record's save;
+the scheduled recompute covers them)."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from runtime.automation.rules import PENDING, SINK, getattr_list
+from runtime.records.hooks import SaveEvent
+from runtime.scoring.models import ScoringModel, models
+from runtime.scoring.recompute import recompute_in
+
+if TYPE_CHECKING:
+    from runtime.services import Services
+
+_VOLATILE = re.compile(r"\$(now|today)\b|\b(today|now|stage|hoursinstage|daysinstage)\s*\(", re.IGNORECASE)
+
+
+def _needs(m: ScoringModel, event: SaveEvent) -> bool:
+    if event.action in ("create", "restore", "stage"):
+        return True
+    if event.action != "update":
+        return False
+    if any(_VOLATILE.search(e.source) for r in m.rules for e in (r.when, r.points)):
+        return True
+    reads = m.references - set(m.score_fields)
+    return bool(reads & event.changed) or any("." in ref for r in m.rules for e in (r.when, r.points)
+                                               for ref in e.references)
+
+
+def after_save(event: SaveEvent) -> None:
+    if event.record_id is None:
+        return
+    schema = event.service.schema
+    svc = event.service.svc
+    for m in models(schema, event.object_name):
+        if not _needs(m, event):
+            continue
+        _changed, items = recompute_in(event.conn, svc, schema, m, now=svc.clock.now(), ids=[event.record_id],
+                                       depth=event.depth)
+        if items:
+            sink = getattr(event.service, SINK, None)
+            (sink if sink is not None else getattr_list(event, PENDING)).extend(items)
+
+
+def register_hooks(svc: Services) -> None:
+    """Idempotent: an app registers once at start-up."""
+    if svc.extras.get("scoring_hooks"):
+        return
+    svc.extras["scoring_hooks"] = True
+    svc.hooks.register("after_save", after_save)
+    svc.hooks.register("stage_entered", after_save)

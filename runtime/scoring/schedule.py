@@ -1,0 +1,72 @@
+"""Recompute on schedule: the ``scoring`` tick task (``crm tick``) recomputes each model whose
+``schedule`` (``every_hours`` or a five-field ``cron`` in the app's timezone) is due, one UPDATE
+per model. The cursor (last run) lives in ``automation_schedule`` under ``scoring:<model>``. A model
+never run before is recomputed at the first tick (scores exist right after a pack import or a
+publish); a repeated tick at the same instant does nothing, so the sweep is idempotent."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from runtime.automation.scheduling import aware, occurrence
+from runtime.automation.tables import schedule_cursor
+from runtime.outbox import dispatch
+from runtime.scoring.models import ScoringModel, models
+from runtime.scoring.recompute import recompute_in
+from schema_store.database import begin_write
+
+if TYPE_CHECKING:
+    from runtime.services import Services
+
+log = logging.getLogger("crm.scoring")
+
+
+def cursor_key(model_name: str) -> str:
+    key = f"scoring:{model_name}"
+    return key if len(key) <= 63 else "scoring:" + hashlib.sha1(model_name.encode()).hexdigest()[:40]
+
+
+def _due(m: ScoringModel, last: dt.datetime | None, now: dt.datetime, tz: dt.tzinfo) -> bool:
+    if last is None:
+        return True
+    if m.every_hours is None and m.cron is None:
+        return False
+    trigger = SimpleNamespace(every_hours=m.every_hours, cron=m.cron)
+    return occurrence(SimpleNamespace(trigger=trigger), last, now, tz) is not None
+
+
+def sweep_scoring(svc: Services, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Recompute every due model as of ``now``: ``{model: rows changed}``."""
+    now = now or svc.clock.now()
+    done: dict[str, Any] = {}
+    items: list[int] = []
+    with svc.engine.connect() as conn:
+        names = [m.name for m in models(svc.schema_cache.get(conn))]
+    for name in names:
+        with begin_write(svc.engine) as conn:   # one transaction per model: one slow model blocks no other
+            schema = svc.schema_cache.get(conn)
+            m = next((x for x in models(schema) if x.name == name), None)
+            if m is None:
+                continue
+            key = cursor_key(name)
+            query = sa.select(schedule_cursor.c.last_run_at).where(schedule_cursor.c.rule == key)
+            if conn.dialect.name == "postgresql":   # concurrent ticks take turns (SQLite: BEGIN IMMEDIATE)
+                query = query.with_for_update()
+            last = aware(conn.execute(query).scalar())
+            if not _due(m, last, now, svc.settings.tz) or (last is not None and last >= now):
+                continue
+            changed, new_items = recompute_in(conn, svc, schema, m, now=now)
+            if last is None:
+                conn.execute(schedule_cursor.insert().values(rule=key, last_run_at=now))
+            else:
+                conn.execute(schedule_cursor.update().where(schedule_cursor.c.rule == key).values(last_run_at=now))
+            items += new_items
+            done[name] = changed
+            log.info("scoring %s recomputed at %s: %s row(s) changed", name, now.isoformat(), changed)
+    dispatch(svc, items)
+    return done
