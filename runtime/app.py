@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from runtime import (api, auth, automation, files, health, home, i18n, notifications, records,  # noqa: F401
                      stages, ui, web_errors)
 from runtime import public_forms  # its tables before create_all; routes and hooks in init_app
+from runtime import scoring  # lead scoring (registers its outbox action)
 from runtime.clock import Clock, SystemClock
 from runtime.config import load_settings
 from runtime.jobs import wiring as jobs_wiring
@@ -72,6 +73,7 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     notifications.init_app(app)
     stages.init_app(app)
     automation.init_app(app)
+    scoring.init_app(app)  # lead scoring: save hook, tick task, Top-N routes (runtime/scoring)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     ui.init_app(app)
