@@ -14,6 +14,7 @@ from runtime import (api, auth, automation, files, health, home, i18n, notificat
                      stages, ui, web_errors)
 from runtime import public_forms  # its tables before create_all; routes and hooks in init_app
 from runtime import scoring  # lead scoring (registers its outbox action)
+from runtime import imports  # CSV/XLSX import: tables, API routes and the job kind (runtime/imports)
 from runtime.clock import Clock, SystemClock
 from runtime.config import load_settings
 from runtime.jobs import wiring as jobs_wiring
@@ -79,4 +80,5 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     ui.init_app(app)
     api.init_app(app)
     public_forms.init_app(app)
+    imports.init_app(app)  # the import pages under /app/<object>/import
     return app

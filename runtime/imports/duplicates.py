@@ -1,0 +1,85 @@
+"""Duplicates of an imported row: within the file (the same keys as an earlier row, by the object's
+duplicate rules, runtime/dedup/rules.py) and against records already saved (runtime/dedup's
+indexed matching). What happens follows the rule's action: ``block`` refuses the row, ``warn``
+creates it and reports it, ``merge`` lets the save pipeline merge it into the existing record."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+import runtime.dedup as dedup
+from runtime.dedup import rules_for
+
+SEVERITY = {"block": 3, "merge": 2, "warn": 1}
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    rule: str
+    action: str                      # block | warn | merge
+    first_row: int | None = None     # an earlier row of the file
+    record_id: int | None = None     # an existing record
+
+
+class FileKeys:
+    """Keys seen so far in this file, per rule (exact keys; fuzzy rules compare exactly here)."""
+
+    def __init__(self, schema: Any, object_name: str) -> None:
+        self.schema, self.object_name = schema, object_name
+        self.rules = {r.name: r for r in rules_for(schema, object_name)}
+        self.seen: dict[tuple[str, str], int] = {}
+        self._recent: dict[int, list[tuple[str, str]]] = {}
+
+    def check(self, values: Mapping[str, Any]) -> list[Duplicate]:
+        """Duplicates of ``values`` among the rows remembered so far."""
+        if not self.rules:
+            return []
+        found = []
+        for rule_name, key in dedup.rule_keys(self.schema, self.object_name, values):
+            first = self.seen.get((rule_name, key))
+            if first is not None:
+                found.append(Duplicate(rule_name, self.rules[rule_name].action, first_row=first))
+        return found
+
+    def remember(self, row: int, values: Mapping[str, Any]) -> None:
+        """Keep the keys of a row that is being imported (until :meth:`forget` takes them back)."""
+        if not self.rules:
+            return
+        added = []
+        for rule_name, key in dedup.rule_keys(self.schema, self.object_name, values):
+            if (rule_name, key) not in self.seen:
+                self.seen[(rule_name, key)] = row
+                added.append((rule_name, key))
+        if added:
+            self._recent[row] = added
+
+    def forget(self, row: int) -> None:
+        """The row was refused after all: later copies of it are judged on their own."""
+        for key in self._recent.pop(row, ()):
+            self.seen.pop(key, None)
+
+    def settle(self) -> None:
+        """The batch committed: its rows' keys stay for good."""
+        self._recent.clear()
+
+
+def existing(conn: sa.Connection, schema: Any, object_name: str, values: Mapping[str, Any]) -> list[Duplicate]:
+    """Records already saved that ``values`` duplicates (empty when the matcher is unavailable)."""
+    find_matches = getattr(dedup, "find_matches", None)
+    rules = {r.name: r for r in rules_for(schema, object_name)}
+    if find_matches is None or not rules:
+        return []
+    out = []
+    for match in find_matches(conn, schema, object_name, values):
+        name = getattr(match.rule, "name", match.rule)
+        rule = rules.get(name)
+        if rule is not None:
+            out.append(Duplicate(name, rule.action, record_id=match.record_id))
+    return out
+
+
+def strongest(found: list[Duplicate]) -> Duplicate | None:
+    """The duplicate whose rule acts hardest (block over merge over warn)."""
+    return max(found, key=lambda d: SEVERITY.get(d.action, 0), default=None)
