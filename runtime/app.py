@@ -16,6 +16,7 @@ from runtime import public_forms  # its tables before create_all; routes and hoo
 from runtime import scoring  # lead scoring (registers its outbox action)
 from runtime import imports  # CSV/XLSX import: tables, API routes and the job kind (runtime/imports)
 from runtime.clock import Clock, SystemClock
+from runtime.dedup import wiring as dedup_wiring  # duplicate rules: tables, routes (before create_all/blueprints)
 from runtime.config import load_settings
 from runtime.jobs import wiring as jobs_wiring
 from runtime.services import Services
@@ -74,6 +75,7 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     notifications.init_app(app)
     stages.init_app(app)
     automation.init_app(app)
+    dedup_wiring.init_app(app)
     scoring.init_app(app)  # lead scoring: save hook, tick task, Top-N routes (runtime/scoring)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from runtime.api import bp
 from runtime.api.body import json_object
+from runtime.dedup import create_or_merge, duplicate_notes
 from runtime.i18n import current_language
 from runtime.records import ListParams, RecordError, RecordService, list_records
 from runtime.records.reading import record_json
@@ -42,13 +43,16 @@ def list_view(object_name: str):
 
 @bp.post("/records/<object_name>")
 def create_view(object_name: str):
-    record = service().create(object_name, json_object())
-    return jsonify(_out(record)), 201
+    svc = service()
+    record, merged_into = create_or_merge(svc, object_name, json_object())
+    notes = duplicate_notes(svc, object_name, record["id"], merged_incoming=merged_into is not None)
+    return jsonify({**_out(record), **notes}), 201 if merged_into is None else 200
 
 
 @bp.get("/records/<object_name>/<int:record_id>")
 def get_view(object_name: str, record_id: int):
-    return jsonify(_out(service().get(object_name, record_id)))
+    svc = service()
+    return jsonify({**_out(svc.get(object_name, record_id)), **duplicate_notes(svc, object_name, record_id)})
 
 
 def _version(body: dict) -> int | None:
@@ -70,7 +74,9 @@ def patch_view(object_name: str, record_id: int):
     if version is None:
         return json_error(428, _("Send the version you edited (\"version\" in the body or an If-Match header)."),
                           "version_required")
-    return jsonify(_out(service().update(object_name, record_id, body, expected_version=version)))
+    svc = service()
+    record = svc.update(object_name, record_id, body, expected_version=version)
+    return jsonify({**_out(record), **duplicate_notes(svc, object_name, record_id)})
 
 
 @bp.delete("/records/<object_name>/<int:record_id>")

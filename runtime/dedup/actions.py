@@ -1,0 +1,124 @@
+"""Duplicate rules in the save pipeline (registered on the save hooks by runtime/dedup/wiring.py).
+
+- ``validate`` (before the write): ``block`` rules refuse the save with a message on the rule's
+  first field naming the existing record (``#id`` and its title when the user may read it);
+  ``merge`` rules refuse a *create* with :class:`MergeInstead` (an ``Invalid`` carrying the
+  survivor's id) so that :func:`runtime.dedup.merging.create_or_merge` can put the incoming values
+  into the existing record instead; a caller that does not merge gets an ordinary 422.
+- ``after_save`` (same transaction): the record's keys in ``dedup_keys`` are rewritten (dropped on
+  delete), and ``warn`` rules (and ``merge`` rules on an update, which never merges two existing
+  records by itself) record possible duplicates in ``dedup_flags``; the save goes through and the
+  API and the record page show them.
+An update never matches the record itself.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from runtime.dedup.keys import drop_keys, prepare, write_keys
+from runtime.dedup.matching import Match, find_matches
+from runtime.dedup.rules import DedupRule, rules_for
+from runtime.dedup.tables import dedup_flags
+from runtime.i18n import pick_label
+from runtime.records.checks import Problems
+from runtime.records.errors import Invalid
+from runtime.records.hooks import SaveEvent
+
+
+class MergeInstead(Invalid):
+    """A create matched an existing record under a ``merge`` rule."""
+
+    code = "duplicate_merge"
+
+    def __init__(self, message: str, errors: dict[str, list[str]], *, survivor_id: int, rule: str):
+        super().__init__(message, errors, [], survivor_id=survivor_id, rule=rule)
+        self.survivor_id, self.rule = survivor_id, rule
+
+
+def _relevant(event: SaveEvent) -> tuple[DedupRule, ...]:
+    rules = rules_for(event.service.schema, event.object_name)
+    if event.action == "update":
+        rules = tuple(r for r in rules if set(r.fields) & event.changed)
+    return rules
+
+
+def titles(conn: sa.Connection, service: Any, object_name: str, ids: list[int]) -> dict[int, str]:
+    """``#id title`` of records; the title only where the actor may read the record."""
+    obj = service.schema.object(object_name)
+    names = {i: f"#{i}" for i in ids}
+    if not ids or not obj.title_field or obj.title_field not in obj.fields or not obj.fields[obj.title_field].stored:
+        return names
+    visible = service.visible_ids(conn, object_name, list(ids))
+    table = service.schema.table(object_name)
+    for record_id, title in conn.execute(sa.select(table.c.id, table.c[obj.title_field])
+                                         .where(table.c.id.in_(sorted(visible)))):
+        if title not in (None, ""):
+            names[record_id] = f"#{record_id} {title}"
+    return names
+
+
+def _message(rule_raw: Any, name: str) -> str:
+    custom = pick_label(rule_raw.get("message")) if rule_raw else ""
+    if custom:
+        return _("%(message)s: %(record)s", message=custom, record=name)
+    return _("Duplicate of %(record)s.", record=name)
+
+
+def validate(event: SaveEvent, problems: Problems) -> None:
+    if event.action not in ("create", "update"):
+        return
+    rules = [r for r in _relevant(event) if r.action == "block" or (r.action == "merge" and event.action == "create")]
+    if not rules:
+        return
+    schema = event.service.schema
+    prepare(event.conn, schema, event.object_name)
+    matches = find_matches(event.conn, schema, event.object_name, event.record, exclude_id=event.record_id,
+                           actions={r.action for r in rules})
+    matches = [m for m in matches if any(r.name == m.rule for r in rules)]
+    if not matches:
+        return
+    names = titles(event.conn, event.service, event.object_name, [m.record_id for m in matches])
+    blocks = [m for m in matches if m.action == "block"]
+    for m in blocks:
+        problems.add(m.fields[0], _message(schema.duplicates.get(m.rule), names[m.record_id]))
+    if blocks or problems:
+        return
+    m = matches[0]
+    message = _message(schema.duplicates.get(m.rule), names[m.record_id])
+    raise MergeInstead(message, {m.fields[0]: [message]}, survivor_id=m.record_id, rule=m.rule)
+
+
+def after_save(event: SaveEvent) -> None:
+    conn, schema, record_id = event.conn, event.service.schema, event.record_id
+    if record_id is None or not rules_for(schema, event.object_name):
+        return
+    if event.action == "delete":
+        drop_keys(conn, event.object_name, record_id)
+        return
+    if event.action not in ("create", "update", "restore"):
+        return
+    rules = rules_for(schema, event.object_name) if event.action == "restore" else _relevant(event)
+    if not rules:
+        return
+    write_keys(conn, rules, record_id, event.record)
+    warn = {r.name for r in rules if r.action == "warn" or (r.action == "merge" and event.action != "create")}
+    if warn:
+        prepare(conn, schema, event.object_name)
+        flag(conn, event.object_name, record_id,
+             [m for m in find_matches(conn, schema, event.object_name, event.record, exclude_id=record_id)
+              if m.rule in warn], event.service.now())
+
+
+def flag(conn: sa.Connection, object_name: str, record_id: int, matches: list[Match], now: Any) -> None:
+    """Replace the record's possible-duplicate flags by ``matches``."""
+    c = dedup_flags.c
+    conn.execute(dedup_flags.delete().where(c.object == object_name, c.record_id == record_id))
+    rows = {}
+    for m in matches:
+        rows.setdefault(m.record_id, {"object": object_name, "record_id": record_id, "other_id": m.record_id,
+                                      "rule": m.rule, "score": m.score, "created_at": now})
+    if rows:
+        conn.execute(dedup_flags.insert(), list(rows.values()))

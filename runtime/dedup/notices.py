@@ -1,0 +1,66 @@
+"""What the API and the record page show about duplicates: the possible duplicates of a record
+(``warn`` flags, either direction, live records the reader may see) and "merged into #N"."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from runtime.dedup.actions import titles
+from runtime.dedup.merging import merged_into
+from runtime.dedup.tables import dedup_flags
+
+
+def possible_duplicates(service: Any, object_name: str, record_id: int, conn: sa.Connection | None = None
+                        ) -> list[dict[str, Any]]:
+    """``[{"id", "title", "rule", "score"}]`` of live records flagged as duplicates of this one."""
+    if not service.schema.duplicates:
+        return []
+    with (service.svc.engine.connect() if conn is None else _same(conn)) as c:
+        f = dedup_flags.c
+        rows = c.execute(sa.select(f.record_id, f.other_id, f.rule, f.score).where(
+            f.object == object_name, sa.or_(f.record_id == record_id, f.other_id == record_id))
+            .order_by(f.score.desc(), f.id)).all()
+        best: dict[int, tuple[str, float]] = {}
+        for a, b, rule, score in rows:
+            other = b if a == record_id else a
+            if other != record_id and other not in best:
+                best[other] = (rule, score)
+        if not best:
+            return []
+        visible = service.visible_ids(c, object_name, sorted(best))
+        names = titles(c, service, object_name, sorted(visible))
+    return [{"id": i, "title": names[i], "rule": best[i][0], "score": best[i][1]}
+            for i in sorted(visible, key=lambda i: (-best[i][1], i))]
+
+
+class _same:
+    def __init__(self, conn: sa.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sa.Connection:
+        return self.conn
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def merged_target(service: Any, object_name: str, record_id: int) -> int | None:
+    """The live record ``record_id`` was merged into, if the reader may see it."""
+    if object_name not in service.schema.objects:
+        return None
+    with service.svc.engine.connect() as c:
+        target = merged_into(c, object_name, record_id)
+        if target is None or target not in service.visible_ids(c, object_name, [target]):
+            return None
+    return target
+
+
+def duplicate_notes(service: Any, object_name: str, record_id: int, merged_incoming: bool = False) -> dict:
+    """Keys the API adds to a record's JSON: ``possible_duplicates`` (when there are any) and
+    ``merged_incoming: true`` when a create was merged into this existing record."""
+    out: dict[str, Any] = {"merged_incoming": True} if merged_incoming else {}
+    found = possible_duplicates(service, object_name, record_id)
+    if found:
+        out["possible_duplicates"] = found
+    return out
