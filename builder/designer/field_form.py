@@ -45,17 +45,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _label(label: Any, prefix: str) -> dict[str, str]:
+def label_inputs(label: Any, prefix: str, sep: str = "_") -> dict[str, str]:
+    """A label as its two inputs, ``{prefix}_zh`` and ``{prefix}_en`` (a plain string counts as zh-CN)."""
     if isinstance(label, str):
-        return {f"{prefix}_zh": label, f"{prefix}_en": ""}
+        return {f"{prefix}{sep}zh": label, f"{prefix}{sep}en": ""}
     label = label if isinstance(label, Mapping) else {}
-    return {f"{prefix}_zh": label.get("zh-CN", ""), f"{prefix}_en": label.get("en", "")}
+    return {f"{prefix}{sep}zh": label.get("zh-CN", ""), f"{prefix}{sep}en": label.get("en", "")}
 
 
 def inputs(name: str, field: Mapping[str, Any]) -> dict[str, Any]:
     """Flat input values (``name`` -> string) for the field editor."""
     out: dict[str, Any] = {"name": name, "type": field.get("type", "text"),
-                           **_label(field.get("label"), "label"), **_label(field.get("help"), "help")}
+                           **label_inputs(field.get("label"), "label"), **label_inputs(field.get("help"), "help")}
     for key in ("required_when", "visible_when", "readonly_when", "default", "max_length", "min", "max", "scale",
                 "target", "on_delete", "max_size_mb", "expression", "format"):
         if key in field:
@@ -69,7 +70,7 @@ def inputs(name: str, field: Mapping[str, Any]) -> dict[str, Any]:
     for i, option in enumerate(field.get("options") or ()):
         out.update({f"opt-{i}-value": option.get("value", ""), f"opt-{i}-pos": str(i + 1),
                     f"opt-{i}-active": "" if option.get("active") is False else "1",
-                    **_label(option.get("label"), f"opt-{i}")})
+                    **label_inputs(option.get("label"), f"opt-{i}", "-")})
     return out
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
+from builder.designer.field_form import label_inputs
+
 Gettext = Callable[..., str]
 
 
@@ -20,9 +22,7 @@ def inputs(obj: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     placed: set[str] = set()
     for i, section in enumerate(current_sections(obj)):
-        label = section.get("label") or {}
-        label = {"zh-CN": label} if isinstance(label, str) else label
-        out.update({f"sec-{i}-zh": label.get("zh-CN", ""), f"sec-{i}-en": label.get("en", ""),
+        out.update({**label_inputs(section.get("label"), f"sec-{i}", "-"),
                     f"sec-{i}-columns": str(section.get("columns") or 1),
                     f"sec-{i}-visible_when": section.get("visible_when") or ""})
         for pos, name in enumerate(section.get("fields") or (), start=1):

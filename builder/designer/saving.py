@@ -61,11 +61,3 @@ def label_from(form: Any, prefix: str) -> dict[str, str] | None:
         if text:
             out[lang] = text[:2000]
     return out or None
-
-
-def label_inputs(label: Any, prefix: str) -> dict[str, str]:
-    """The opposite of :func:`label_from`: input values for a label (a string counts as zh-CN)."""
-    if isinstance(label, str):
-        return {f"{prefix}_zh": label, f"{prefix}_en": ""}
-    label = label if isinstance(label, dict) else {}
-    return {f"{prefix}_zh": label.get("zh-CN", ""), f"{prefix}_en": label.get("en", "")}

@@ -12,7 +12,8 @@ import schema_store
 from builder.designer import bp, drafting
 from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, move_key, object_for_change,
                                            object_or_404, objects)
-from builder.designer.saving import Refused, apply, conflict_message, label_from, label_inputs, posted_revision
+from builder.designer.field_form import label_inputs
+from builder.designer.saving import Refused, apply, conflict_message, label_from, posted_revision
 from runtime.i18n import current_language
 from runtime.services import services
 from runtime.users import get_actor

@@ -1,0 +1,1 @@
+from tests.builder.designer.kit import designer  # noqa: F401 - fixture
