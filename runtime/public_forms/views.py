@@ -37,8 +37,29 @@ def _form(key: str) -> PublicForm | None:
     return svc.memo.get(("public_form", schema.version, schema.checksum, key), lambda: load_form(schema, key))
 
 
+@bp.before_request
+def _bound_body() -> Response | None:
+    """A public form accepts a small body only (checked before anything reads the form)."""
+    request.max_content_length = MAX_BODY
+    if (request.content_length or 0) > MAX_BODY:
+        return _message(413, _("Too much data"), _("What you sent is too large for this form."))
+    return None
+
+
+def _value(name: str) -> str | None:
+    """A query or (small) form value; never raises on an over-large body."""
+    try:
+        return request.values.get(name)
+    except RequestEntityTooLarge:
+        return request.args.get(name)
+
+
 def _lang() -> str | None:
-    return normalize(request.values.get("lang"))
+    return normalize(_value("lang"))
+
+
+def _embedded() -> bool:
+    return _value("embed") == "1"
 
 
 def _localized(view):
@@ -61,7 +82,7 @@ def _page_context() -> dict[str, Any]:
     args = {k: v for k, v in request.args.items() if k != "lang"}
     urls = [(code, name, url_for(request.endpoint or "public_forms.form_page", **(request.view_args or {}),
                                  **args, lang=code)) for code, name in (("zh-CN", "中文"), ("en", "English"))]
-    return {"embed": request.values.get("embed") == "1", "lang_param": _lang(), "lang_urls": urls}
+    return {"embed": _embedded(), "lang_param": _lang(), "lang_urls": urls}
 
 
 def _framable(response: Response, form: PublicForm | None) -> Response:
@@ -115,7 +136,6 @@ def form_page(form_key: str):
         with svc.engine.connect() as conn:
             schema = svc.schema_cache.get(conn)
         return _render(form, _visit(), submission.defaults(svc, schema, form, submission.form_actor(svc)))
-    request.max_content_length = MAX_BODY
     try:
         posted = request.form
     except RequestEntityTooLarge:

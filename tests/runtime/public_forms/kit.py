@@ -2,13 +2,18 @@
 JavaScript would (GET the page, keep its hidden fields, POST)."""
 from __future__ import annotations
 
+import datetime as dt
 import html
+import itertools
 import re
 
 import pytest
 
 import schema_store
 from tests.fixtures_app import Users
+from tests.runtime.stages.kit import CST, TravelClock
+
+_IPS = itertools.count(1)
 
 L = lambda zh, en=None: {"zh-CN": zh, "en": en or zh}  # noqa: E731
 
@@ -53,7 +58,7 @@ def form_doc(**form_overrides) -> dict:
         "validations": [{"key": "real_name", "field": "name", "error_when": 'CONTAINS(LOWER(name), "test")',
                          "message": L("请填写真实姓名", "Please enter a real name")}],
         "thank_you": L("谢谢 {name}，我们会尽快联系你。", "Thank you {name}, we will be in touch."),
-        "rate_limit": {"per_minute": 5},
+        "rate_limit": {"per_minute": 20},
         "route": "web_leads",
     }
     form.update(form_overrides)
@@ -74,9 +79,13 @@ def publish_forms(app, doc=None) -> None:
 
 
 @pytest.fixture
-def form_app(any_app):
-    publish_forms(any_app)
-    return any_app
+def form_app(make_app, db_url):
+    """The form document published on SQLite and on PostgreSQL; ``app.clock`` moves by hand."""
+    clock = TravelClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST))
+    app = make_app(database_url=db_url, clock=clock)
+    publish_forms(app)
+    app.clock = clock
+    return app
 
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
@@ -85,8 +94,8 @@ _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 class Visitor:
     """A browser without JavaScript: ``open`` a form page, ``submit`` it with what was typed."""
 
-    def __init__(self, client, ip: str = "203.0.113.7"):
-        self.client, self.ip = client, ip
+    def __init__(self, client, ip: str | None = None):
+        self.client, self.ip = client, ip or f"203.0.113.{next(_IPS) % 250 + 1}"
         self.page = ""
         self.hidden: dict[str, str] = {}
         self.path = ""
