@@ -14,10 +14,21 @@ from schema_store.diagnostics import join, pointer
 NOT_INPUT = ("formula", "rollup", "autonumber", "system")
 
 
+MATCHABLE = ("text", "textarea", "email", "phone", "url", "number", "currency", "percent", "picklist", "date",
+             "datetime", "lookup", "user", "boolean", "autonumber")
+
+
 def check_duplicates(ctx: Context) -> None:
+    """Match fields exist, hold a stored value, and appear once per rule."""
     for _key, rule, path, obj in ctx.items_on_objects("duplicates"):
+        seen: set[str] = set()
         for i, m in enumerate(as_list(rule.get("match"))):
-            ctx.ref_field(obj, as_map(m).get("field"), join(path, "match", i, "field"), system=False)
+            name = as_map(m).get("field")
+            fpath = join(path, "match", i, "field")
+            ctx.ref_field(obj, name, fpath, system=False, kinds=MATCHABLE, expected="a field with a stored value")
+            if isinstance(name, str) and name in seen:
+                ctx.report("dup.key", fpath, name=name)
+            seen.add(name if isinstance(name, str) else "")
 
 
 def check_forms(ctx: Context) -> None:

@@ -22,6 +22,7 @@ def _int(value, name: str) -> int:
 
 @bp.post("/records/<object_name>/<int:record_id>/merge")
 def merge_view(object_name: str, record_id: int):
+    """Merge another record into this one: {"other": id, "winners": {field: "survivor"|"other"}, "version": n}."""
     body = json_object()
     other = _int(body.get("other"), "other")
     version = body.get("version")
@@ -34,6 +35,7 @@ def merge_view(object_name: str, record_id: int):
 
 @bp.get("/records/<object_name>/<int:record_id>/duplicates")
 def duplicates_view(object_name: str, record_id: int):
+    """Possible duplicates of a record found by warn rules."""
     svc = service()
     svc.get(object_name, record_id)
     return jsonify({"possible_duplicates": possible_duplicates(svc, object_name, record_id)})
