@@ -112,7 +112,7 @@ def _band_entries(conn: sa.Connection, schema: AppSchema, m: ScoringModel, sc: S
         return []
     table = schema.table(m.object)
     column = table.c[m.band_field]
-    query = sa.select(table.c.id, sc.band.label("band")).where(
+    query = sa.select(table.c.id, table.c.version, sc.band.label("band")).where(
         cond, sc.band.in_(acting), column.is_distinct_from(sc.band)).order_by(table.c.id)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=table)
@@ -121,7 +121,7 @@ def _band_entries(conn: sa.Connection, schema: AppSchema, m: ScoringModel, sc: S
     for row in conn.execute(query):
         item = enqueue(conn, BAND_ACTION, {"model": m.name, "object": m.object, "record_id": row.id,
                                            "band": row.band},
-                       idempotency_key=f"scoring:{m.name}:{row.id}:{row.band}:{stamp}"[:255],
+                       idempotency_key=f"scoring:{m.name}:{row.id}:{row.band}:{row.version}:{stamp}"[:255],
                        depth=depth + 1, origin=f"scoring:{m.name}", now=now)
         if item is not None:
             items.append(item)
