@@ -95,7 +95,7 @@ def resume_import(job_id: int):
         return json_error(404, _("Not found."))
     if not import_job.resume(services(), job_id):
         return json_error(409, _("Only a failed import, or one that has stopped reporting progress, can be resumed."),
-                          "conflict", status=job.status)
+                          "conflict", job_status=job.status)
     response = jsonify({"job": job_id, "urls": job_urls(job.params["object"], job_id)})
     response.status_code = 202
     return response

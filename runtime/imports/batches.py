@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 
 from runtime.i18n import pick_label
 from runtime.imports.cells import cell_text, row_values
-from runtime.imports.duplicates import Duplicate, FileKeys, existing, strongest
+from runtime.imports.duplicates import Duplicate, FileKeys, existing, prepare_matching, strongest
 from runtime.imports.mapping import ColumnMap, field_label
 from runtime.imports.readers import SheetRow
-from runtime.records import Invalid, RecordService
+from runtime.records import Invalid, RecordError, RecordService
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,6 @@ class Plan:
     mapping: list[ColumnMap]
     keys: FileKeys
     dry_run: bool = False
-    row_ids: dict[int, int] = field(default_factory=dict)  # rows created by this run -> ids
 
     @property
     def obj(self):
@@ -101,11 +100,32 @@ def _invalid_issues(plan: Plan, row: int, exc: Invalid, cells: tuple[str, ...]) 
     return out or [Issue(row, "error", exc.message, None, cells=cells)]
 
 
+def _merge(conn: sa.Connection, plan: Plan, survivor_id: int, values: dict[str, Any]) -> bool:
+    """Fill the blank fields of the existing record with the row's values (a ``merge`` rule), on
+    ``conn``; False when the importer may not update it or the values do not fit."""
+    service = plan.service
+    try:
+        with conn.begin_nested():
+            survivor = service.get(plan.object_name, survivor_id, conn=conn)
+            fill = {k: v for k, v in values.items() if k in plan.obj.fields and _blank(survivor.get(k))}
+            if fill:
+                service.access(plan.object_name, "update")
+                service.update(plan.object_name, survivor_id, fill, expected_version=survivor["version"], conn=conn)
+    except RecordError:
+        return False
+    return True
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
 def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> BatchResult:
     """Judge and save ``rows`` on ``conn`` (rolled back to a savepoint on a dry run)."""
     out = BatchResult()
     schema = plan.service.schema
     pending: list[tuple[SheetRow, dict[str, Any], Duplicate | None, tuple[str, ...]]] = []
+    prepare_matching(conn, schema, plan.object_name)
     for row in rows:
         cells = tuple(cell_text(c) for c in row.cells)
         values = row_values(plan.obj, plan.mapping, row.cells)
@@ -120,27 +140,31 @@ def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> Batc
         pending.append((row, values, dup, cells))
     savepoint = conn.begin_nested() if plan.dry_run else None
     result = plan.service.create_many(plan.object_name, [p[1] for p in pending], conn=conn)
-    if savepoint is not None:
-        savepoint.rollback()
     for index, (row, values, dup, cells) in enumerate(pending):
         error = result.errors.get(index)
+        survivor = getattr(error, "survivor_id", None)
+        if survivor is not None and _merge(conn, plan, survivor, values):
+            rule = plan.rule_label(getattr(error, "rule", "") or (dup.rule if dup else ""))
+            out.issues.append(Issue(row.number, "merged", _("Merged into record #%(id)s (rule %(rule)s).",
+                                                            id=survivor, rule=rule),
+                                    plan.rule_column(dup) if dup else None, survivor,
+                                    dup.first_row if dup else None, cells))
+            out.ids[row.number] = survivor
+            continue
         if error is not None:
             out.issues.extend(_invalid_issues(plan, row.number, error, cells))
             plan.keys.forget(row.number)
             continue
-        new_id = result.ids[index]
-        target = None
+        if dup is not None and dup.action == "merge" and plan.dry_run and dup.first_row is not None:
+            out.issues.append(Issue(row.number, "merged", _("Merged with row %(row)s (rule %(rule)s).",
+                                                            row=dup.first_row, rule=plan.rule_label(dup.rule)),
+                                    plan.rule_column(dup), None, dup.first_row, cells))
+            continue
+        out.created += 1
+        out.ids[row.number] = result.ids[index]
         if dup is not None:
-            target = dup.record_id if dup.first_row is None else plan.row_ids.get(dup.first_row)
-        if dup is not None and dup.action == "merge" and new_id is not None and new_id == target:
-            out.issues.append(Issue(row.number, "merged", _("Merged into record #%(id)s (rule %(rule)s).",
-                                                            id=new_id, rule=plan.rule_label(dup.rule)),
-                                    plan.rule_column(dup), new_id, dup.first_row, cells))
-        else:
-            out.created += 1
-            if dup is not None:
-                out.issues.append(Issue(row.number, "warning", _duplicate_message(plan, dup, False), plan.rule_column(dup),
-                                        dup.record_id, dup.first_row, cells))
-        if new_id is not None and not plan.dry_run:
-            out.ids[row.number] = new_id
+            out.issues.append(Issue(row.number, "warning", _duplicate_message(plan, dup, False),
+                                    plan.rule_column(dup), dup.record_id, dup.first_row, cells))
+    if savepoint is not None:
+        savepoint.rollback()
     return out

@@ -66,18 +66,16 @@ class FileKeys:
 
 
 def existing(conn: sa.Connection, schema: Any, object_name: str, values: Mapping[str, Any]) -> list[Duplicate]:
-    """Records already saved that ``values`` duplicates (empty when the matcher is unavailable)."""
-    find_matches = getattr(dedup, "find_matches", None)
-    rules = {r.name: r for r in rules_for(schema, object_name)}
-    if find_matches is None or not rules:
-        return []
-    out = []
-    for match in find_matches(conn, schema, object_name, values):
-        name = getattr(match.rule, "name", match.rule)
-        rule = rules.get(name)
-        if rule is not None:
-            out.append(Duplicate(name, rule.action, record_id=match.record_id))
-    return out
+    """Records already saved that ``values`` duplicates (indexed lookups, runtime/dedup/matching.py)."""
+    return [Duplicate(m.rule, m.action, record_id=m.record_id)
+            for m in dedup.find_matches(conn, schema, object_name, values)]
+
+
+def prepare_matching(conn: sa.Connection, schema: Any, object_name: str) -> None:
+    """Let the matcher index what it has not yet (a rule added since records were saved)."""
+    from runtime.dedup.keys import prepare
+    if rules_for(schema, object_name):
+        prepare(conn, schema, object_name)
 
 
 def strongest(found: list[Duplicate]) -> Duplicate | None:

@@ -155,9 +155,8 @@ def _run(ctx: JobContext, params: ImportParams, svc: Services) -> dict[str, Any]
                 dry_run=params.dry_run)
     done = job.done
     for batch in _batches(table.rows(), params.batch_size, skip=done, plan=plan, refused=refused_rows):
-        outcome = _commit(ctx, plan, batch, done, counts)
+        _commit(ctx, plan, batch, done, counts)
         plan.keys.settle()
-        plan.row_ids.update(outcome.ids)
         done += len(batch)
     return {**counts, "dry_run": params.dry_run, "rows": done}
 

@@ -11,6 +11,7 @@ Problems with the file itself raise :class:`FileProblem` with a stable code and 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 from dataclasses import dataclass
@@ -163,26 +164,29 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
 
 # -- XLSX -----------------------------------------------------------------------------------------
 def sheet_names(path: Path) -> list[str]:
-    workbook = _open_workbook(path)
-    try:
+    with _open_workbook(path) as workbook:
         return list(workbook.sheetnames)
-    finally:
-        workbook.close()
 
 
-def _open_workbook(path: Path):
+@contextlib.contextmanager
+def _open_workbook(path: Path) -> Iterator[Any]:
+    """The workbook read-only from an open file (the stored upload has no .xlsx name)."""
     import zipfile
 
     import openpyxl
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem("bad_xlsx", _("The Excel file cannot be read (%(error)s).", error=str(exc))) from None
+    with path.open("rb") as fh:
+        try:
+            workbook = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise FileProblem("bad_xlsx", _("The Excel file cannot be read (%(error)s).", error=str(exc))) from None
+        try:
+            yield workbook
+        finally:
+            workbook.close()
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
-    workbook = _open_workbook(path)
-    try:
+    with _open_workbook(path) as workbook:
         if sheet:
             if sheet not in workbook.sheetnames:
                 raise FileProblem("no_sheet", _("There is no sheet called \"%(name)s\"; sheets: %(names)s.",
@@ -192,8 +196,6 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]
             worksheet = workbook.worksheets[0]
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             yield number, [xlsx_value(v) for v in values]
-    finally:
-        workbook.close()
 
 
 def xlsx_value(value: Any) -> Any:
