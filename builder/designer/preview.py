@@ -14,7 +14,7 @@ from builder.designer.layout_form import set_form_layout
 from runtime.i18n import current_language, pick_label
 from runtime.records.evaluation import context
 from runtime.services import services
-from runtime.ui.forms import FieldState, build_form, field_states, raw_value, section_states
+from runtime.ui.forms import build_form, field_states, section_states
 from runtime.ui.views_record import render_form
 from schema_store.publish import app_timezone
 
@@ -42,23 +42,13 @@ def compile_objects(document: dict[str, Any]) -> tuple[schema_store.AppSchema | 
 
 
 def render_preview(app: schema_store.AppSchema, object_name: str) -> Markup:
-    """The create form of ``object_name`` as a new record would see it (defaults filled in)."""
+    """The create form of ``object_name`` as ``/app/<object>/new`` shows it to someone who may edit
+    every field (defaults are applied on save, as there)."""
     obj = app.objects[object_name]
     tz = app_timezone(app)
     actor = current_user._get_current_object()  # type: ignore[attr-defined]
     now = services().clock.now()
     ctx = context({}, actor=actor, now=now, tz=tz, is_new=True)
-    raw: dict[str, Any] = {}
-    for f in obj.fields.values():
-        if f.default is not None:
-            try:
-                raw[f.name] = raw_value(f, f.default.evaluate(ctx), tz)
-            except Exception:  # noqa: BLE001 - a default failing on an empty record shows blank
-                pass
-    try:
-        states = field_states(obj, {}, ctx, lambda _name: True)
-    except Exception:  # noqa: BLE001
-        states = {n: FieldState() for n in obj.fields}
-    form = build_form(obj, raw, {}, states=states, sections_visible=section_states(obj, app.expression, ctx),
-                      can_see=lambda _name: True, label=lambda value: pick_label(value))
+    form = build_form(obj, {}, {}, states=field_states(obj, {}, ctx, lambda _name: True), sections_visible=section_states(obj, app.expression, ctx),
+                      can_see=lambda _name: True, label=pick_label)
     return render_form(form)
