@@ -50,6 +50,7 @@ class Widget:
     key: str | None = None                                  # map rows: the key
     integer: bool = False
     present: bool = False           # repeat / multi / map: the value exists (an empty list is kept)
+    refresh: bool = False           # a discriminator: changing it re-renders the form (with JS)
     problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -82,8 +83,10 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
         for p in order:
             if p in ctx.hidden:
                 continue
-            w.children.append(build(props[p], value.get(p), ctx, path=_join(path, p), name=f"{name}/{p}", prop=p,
-                                    required=p in needed))
+            child = build(props[p], value.get(p), ctx, path=_join(path, p), name=f"{name}/{p}", prop=p,
+                          required=p in needed)
+            child.refresh = p == disc
+            w.children.append(child)
         return w
     if kind == ls.ARRAY:
         items = value if isinstance(value, list) else []
