@@ -50,19 +50,21 @@ class Batch:
         payload = {k: v for k, v in data.items() if v is not None}
         if owner is not None:
             payload["owner"] = owner
-        return self._service(at).create(object_name, payload, conn=self.conn)
+        return self._service(at).create(object_name, payload, conn=self.conn, reload=False)
 
     def update(self, object_name: str, record_id: int, data: dict[str, Any], *, at: dt.datetime | None = None):
         return self._service(at).update(object_name, record_id, data, conn=self.conn)
 
     def move(self, object_name: str, record_id: int, stage: str, *, at: dt.datetime | None = None):
         from runtime.stages.moves import move
-        return move(self._service(at), object_name, record_id, stage, conn=self.conn, enforce_allowed=False)
+        return move(self._service(at), object_name, record_id, stage, conn=self.conn, enforce_allowed=False,
+                    reload=False)
 
 
 class DemoContext:
     """What a pack's ``generate(ctx)`` may use: ``seed``, ``scale``, ``now``, ``user()``, ``ids()``,
-    ``batch()``, ``demo_image()``, ``progress()``."""
+    ``create_all()`` (bulk), ``batch()`` (record by record, with updates and stage moves),
+    ``demo_image()``, ``progress()``."""
 
     def __init__(self, svc: Any, app: Any, actor: Actor, *, scale: float, seed: int,
                  progress: Callable[[str], None]):
@@ -97,6 +99,29 @@ class DemoContext:
         stored = upload(self.records, file_store(current_app), object_name="med_ticket", field_name="intraop_image",
                         stream=io.BytesIO(PNG), filename="术中影像.png")
         return stored.id
+
+    def create_all(self, label: str, object_name: str, items: list[tuple[dict[str, Any], int | None, dt.datetime]]
+                   ) -> list[int]:
+        """Create ``(data, owner, at)`` items through ``RecordService.create_many``, one transaction
+        per few hundred; each record is saved as of its ``at``. Demo data must be valid: a refused
+        row stops the load with its errors."""
+        from schema_store.database import IMMEDIATE
+        ids: list[int] = []
+        for start in range(0, len(items), BATCH):
+            chunk = items[start:start + BATCH]
+            rows = [{**{k: v for k, v in data.items() if v is not None},
+                     **({"owner": owner} if owner is not None else {})} for data, owner, _at in chunk]
+
+            def as_of(i: int, chunk=chunk) -> None:
+                self.clock.at = min(chunk[i][2] or self.now, self.now)
+            with self.svc.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+                result = self.records.create_many(object_name, rows, conn=conn, before_row=as_of)
+            if result.errors:
+                index, error = next(iter(result.errors.items()))
+                raise ValueError(f"demo {object_name} row {start + index}: {error.message} {error.errors} {error.rules}")
+            ids += [i for i in result.ids if i is not None]
+            self.progress(f"  {label}: {len(ids)}/{len(items)}")
+        return ids
 
     @contextlib.contextmanager
     def batch(self, label: str, total: int) -> Iterator[Batch]:

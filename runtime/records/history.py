@@ -23,6 +23,16 @@ def write(conn: sa.Connection, *, object_name: str, record_id: int, action: str,
           changes: Mapping[str, tuple[Any, Any]], actor_id: int | None, source: str,
           at: dt.datetime) -> str:
     """Write one save's history; returns its change id."""
+    change_id, rows = entries(object_name=object_name, record_id=record_id, action=action, changes=changes,
+                              actor_id=actor_id, source=source, at=at)
+    conn.execute(record_history.insert(), rows if len(rows) > 1 else rows[0])
+    return change_id
+
+
+def entries(*, object_name: str, record_id: int, action: str, changes: Mapping[str, tuple[Any, Any]],
+            actor_id: int | None, source: str, at: dt.datetime) -> tuple[str, list[dict[str, Any]]]:
+    """One save's history rows (one per changed field, or one without a field), not yet written:
+    batch writers insert many saves' rows in one statement."""
     change_id = uuid.uuid4().hex
     rows = [{"object": object_name, "record_id": record_id, "change_id": change_id, "action": action,
              "field": name, "old_value": _dump(old), "new_value": _dump(new), "actor_id": actor_id,
@@ -31,8 +41,7 @@ def write(conn: sa.Connection, *, object_name: str, record_id: int, action: str,
         rows = [{"object": object_name, "record_id": record_id, "change_id": change_id, "action": action,
                  "field": None, "old_value": None, "new_value": None, "actor_id": actor_id,
                  "source": source, "at": at}]
-    conn.execute(record_history.insert(), rows)
-    return change_id
+    return change_id, rows
 
 
 def _dump(value: Any) -> str | None:

@@ -5,6 +5,11 @@ Order of a save: ``before_save`` (may change ``event.record``) -> formulas -> ch
 ``validate`` hooks (add problems) -> write -> ``after_save`` (same transaction; e.g. outbox rows)
 -> commit -> ``after_commit`` (dispatch; must never raise into the caller).
 
+``create_many`` (imports, demo loaders) writes a batch of creates at once and then calls each
+``after_save_batch`` hook once with the list of events (same transaction) before the per-event
+``after_save`` hooks; those events have ``batch=True``, so a hook with a batch counterpart does its
+per-row writes in one statement there and skips them per event.
+
 Other events, fired by the feature that owns them and heard by whoever registers (the rules
 engine, notifications...): ``stage_entered`` (same transaction as the stage move; ``event.action ==
 "stage"``, ``event.notes`` may carry the node), ``stage_overdue`` and ``approval_decided`` (called
@@ -17,8 +22,8 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-KINDS = ("before_save", "validate", "after_save", "after_commit", "stage_entered", "stage_overdue",
-         "approval_decided")
+KINDS = ("before_save", "validate", "after_save", "after_save_batch", "after_commit", "stage_entered",
+         "stage_overdue", "approval_decided")
 
 
 @dataclass
@@ -35,6 +40,7 @@ class SaveEvent:
     record_id: int | None = None
     depth: int = 0                # automation depth (rules triggering rules)
     notes: list[str] = field(default_factory=list)
+    batch: bool = False           # part of a create_many batch (see after_save_batch)
 
 
 class SaveHooks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from runtime.records.hooks import SaveEvent
 from runtime.records.permissions import ObjectAccess, object_access, user_context
 from runtime.records.reading import ReadScope, base_select, row_to_record
 from runtime.records.sql_columns import SYSTEM_COLUMNS, refresh_rollups
+from runtime.records.tables import record_history
 from runtime.records.values import coerce, input_schema, to_column
 from runtime.users import Actor
 from schema_store import AppSchema
@@ -46,6 +47,9 @@ class RecordService:
                  source: str = "api", lang: str = "en", depth: int = 0):
         self.svc, self.actor, self.source, self.lang, self.depth = svc, actor, source, lang, depth
         self._schema = schema
+        # per-service memo of look-ups a batch repeats; deletes through this service clear it
+        self._known_users: set[int] = set()
+        self._visible: set[tuple[str, int]] = set()
 
     # -- context ---------------------------------------------------------------------------------
     @property
@@ -142,45 +146,87 @@ class RecordService:
         access = object_access(self.schema, self.actor, object_name)
         if not access.read:
             return set()
+        known = {i for i in ids if (object_name, i) in self._visible}
+        unknown = [i for i in ids if i not in known]
+        if not unknown:
+            return known
         query, _cols, _fields = base_select(conn, self.read_scope(), object_name, access)
         table = self.schema.table(object_name)
-        sub = query.with_only_columns(table.c.id).where(table.c.id.in_(ids))
-        return set(conn.execute(sub).scalars())
+        sub = query.with_only_columns(table.c.id).where(table.c.id.in_(unknown))
+        found = set(conn.execute(sub).scalars())
+        self._visible.update((object_name, i) for i in found)
+        return known | found
 
     # -- writes ----------------------------------------------------------------------------------
-    def create(self, object_name: str, data: Mapping[str, Any], *, conn: sa.Connection | None = None
-               ) -> dict[str, Any]:
+    def create(self, object_name: str, data: Mapping[str, Any], *, conn: sa.Connection | None = None,
+               reload: bool = True) -> dict[str, Any]:
+        """Create one record. ``reload=False`` returns the values as saved instead of reading the
+        record back (no permission-filtered view, no SQL-only formulas): for loaders that only
+        need the id."""
         access = self.access(object_name, "create")
+        table = self.schema.table(object_name)
         with self.transaction(conn) as c:
-            event = self._create(c, object_name, access, data)
-            result = self._load(c, object_name, event.record_id, access)
+            event, row = self._prepare_create(c, object_name, access, data)
+            event.record["id"] = event.record_id = c.execute(table.insert(), row).inserted_primary_key[0]
+            c.execute(record_history.insert(), self._creation_history([event]))
+            self._run("after_save", event)
+            result = self._load(c, object_name, event.record_id, access) if reload else dict(event.record)
         self._after_commit(event, conn)
         return result
 
     def create_many(self, object_name: str, rows: Sequence[Mapping[str, Any]], *,
-                    conn: sa.Connection | None = None) -> BulkResult:
-        """Create many records in one transaction, each through the whole save pipeline. A row
-        that fails (Invalid) leaves no trace and is reported by its index; the others are written.
-        Imports commit one call per batch, so a batch is all-or-nothing apart from refused rows."""
+                    conn: sa.Connection | None = None,
+                    before_row: Callable[[int], None] | None = None) -> BulkResult:
+        """Create many records in one transaction, each through the whole save pipeline (coercion,
+        defaults, before_save, formulas, checks, validate hooks, history, after_save hooks) with the
+        writes batched: one multi-row INSERT and one history INSERT for the batch. A refused row
+        (Invalid) is reported by its index and its record is not written; the others are. Unique
+        fields are checked within the batch too; other cross-row checks (duplicate rules) see only
+        records written before the batch, so importers de-duplicate within their file themselves.
+        ``before_row(i)`` is called before row i is prepared and before its after_save hooks run
+        (loaders that replay history move their clock there). Side effects of before_save hooks on
+        a refused row (a round-robin pointer moving on) are not undone."""
         access = self.access(object_name, "create")
+        obj = self.object(object_name)
+        table = self.schema.table(object_name)
         result = BulkResult(ids=[None] * len(rows))
-        events: list[SaveEvent] = []
         with self.transaction(conn) as c:
+            self._prefetch_references(c, obj, rows)
+            prepared: list[tuple[int, SaveEvent, dict[str, Any]]] = []
+            taken: dict[str, set[Any]] = {f.name: set() for f in obj.fields.values() if f.unique}
             for index, data in enumerate(rows):
+                if before_row is not None:
+                    before_row(index)
                 try:
-                    with c.begin_nested():
-                        event = self._create(c, object_name, access, data)
+                    event, row = self._prepare_create(c, object_name, access, data)
+                    _unique_in_batch(event.record, taken)
                 except Invalid as exc:
                     result.errors[index] = exc
                     continue
-                result.ids[index] = event.record_id
-                events.append(event)
-        for event in events:
+                prepared.append((index, event, row))
+            if prepared:
+                inserted = c.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                                     [row for _i, _e, row in prepared]).scalars().all()
+                for (index, event, _row), record_id in zip(prepared, inserted):
+                    event.record["id"] = event.record_id = result.ids[index] = record_id
+                events = [e for _i, e, _r in prepared]
+                c.execute(record_history.insert(), self._creation_history(events))
+                for event in events:
+                    event.batch = True
+                for hook in self.svc.hooks("after_save_batch"):
+                    hook(events)
+                for index, event, _row in prepared:
+                    if before_row is not None:
+                        before_row(index)
+                    self._run("after_save", event)
+        for _index, event, _row in prepared:
             self._after_commit(event, conn)
         return result
 
-    def _create(self, c: sa.Connection, object_name: str, access: ObjectAccess, data: Mapping[str, Any]
-                ) -> SaveEvent:
+    def _prepare_create(self, c: sa.Connection, object_name: str, access: ObjectAccess,
+                        data: Mapping[str, Any]) -> tuple[SaveEvent, dict[str, Any]]:
+        """Every step of a create up to the write: the event (the record as it will be saved) and
+        the row of column values to insert. Raises Invalid with every problem."""
         obj = self.object(object_name)
         now = self.now()
         system, fields_in = _split_system(data)
@@ -204,17 +250,28 @@ class RecordService:
         for f in obj.fields.values():
             if f.type == "autonumber" and f.autonumber:
                 record[f.name] = next_value(c, object_name, f.name, f.autonumber, now.astimezone(self.tz).date())
-        table = self.schema.table(object_name)
         row = {n: record[n] for n in SYSTEM_COLUMNS if n != "id"}
         row.update({f.name: to_column(f, record.get(f.name)) for f in obj.stored_fields})
-        record_id = c.execute(table.insert().values(**row)).inserted_primary_key[0]
-        record["id"] = event.record_id = record_id
-        stored = [f.name for f in obj.stored_fields]
-        history.write(c, object_name=object_name, record_id=record_id, action="create",
-                      changes={n: (None, record[n]) for n in stored if record.get(n) is not None},
-                      actor_id=self.actor.id, source=self.source, at=now)
-        self._run("after_save", event)
-        return event
+        return event, row
+
+    def _creation_history(self, events: Sequence[SaveEvent]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for event in events:
+            record = event.record
+            stored = [f.name for f in self.object(event.object_name).stored_fields]
+            rows += history.entries(object_name=event.object_name, record_id=event.record_id, action="create",
+                                    changes={n: (None, record[n]) for n in stored if record.get(n) is not None},
+                                    actor_id=self.actor.id, source=self.source, at=record["created_at"])[1]
+        return rows
+
+    def _prefetch_references(self, c: sa.Connection, obj: ObjectDef, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One query per lookup target for the ids a batch refers to (remembered as visible)."""
+        for f in obj.fields.values():
+            if f.type == "lookup" and f.target in self.schema.objects:
+                ids = {v for r in rows if isinstance(v := r.get(f.name), int) and not isinstance(v, bool)
+                       and 0 < v < 2**31}
+                if ids:
+                    self.visible_ids(c, f.target, sorted(ids))
 
     def update(self, object_name: str, record_id: int, data: Mapping[str, Any], *,
                expected_version: int | None = None, conn: sa.Connection | None = None) -> dict[str, Any]:
@@ -259,6 +316,7 @@ class RecordService:
         """Soft delete: the record disappears from reads and can be restored."""
         access = self.access(object_name, "delete")
         now = self.now()
+        self._visible.clear()
         with self.transaction(conn) as c:
             prior = self._load(c, object_name, record_id, access)
             _check_version(prior, expected_version)
@@ -319,9 +377,10 @@ class RecordService:
             return
         from runtime.users import get_actor
         if not isinstance(owner, int) or isinstance(owner, bool) or not 0 < owner < 2**31 \
-                or get_actor(conn, owner) is None:
+                or (owner not in self._known_users and get_actor(conn, owner) is None):
             problems.add("owner", _("Choose an existing user."))
         else:
+            self._known_users.add(owner)
             record["owner"] = owner
 
     def _before_save_and_check(self, conn: sa.Connection, obj: ObjectDef, access: ObjectAccess,
@@ -408,6 +467,17 @@ def _check_version(current: Mapping[str, Any], expected: int | None) -> None:
     if expected is not None and current["version"] != expected:
         raise Conflict(_("Someone else changed this record; reload it and apply your change again."),
                        current_version=current["version"])
+
+
+def _unique_in_batch(record: Mapping[str, Any], taken: dict[str, set[Any]]) -> None:
+    """A unique value may appear once per batch (the database check sees only earlier batches)."""
+    clashes = [name for name, seen in taken.items() if record.get(name) not in (None, "") and record[name] in seen]
+    if clashes:
+        message = _("This value is already used by another record.")
+        raise Invalid(_("Some values need your attention."), {name: [message] for name in clashes})
+    for name, seen in taken.items():
+        if record.get(name) not in (None, ""):
+            seen.add(record[name])
 
 
 def _split_system(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     svc = services(app)
     svc.extras.setdefault("calendar", calendar_factory(svc.settings.timezone))
     svc.hooks.register("after_save", auto_advance.after_save)
+    svc.hooks.register("after_save_batch", auto_advance.after_save_batch)
     svc.extras.setdefault("timeline_sources", []).append(timeline.entries)
     tick.register_tick(svc, "stage_sla", tick.stage_sla_task)
     tick.register_tick(svc, "outbox", tick.outbox_task)

@@ -22,22 +22,42 @@ def after_save(event: SaveEvent) -> None:
     obj = service.schema.objects.get(event.object_name)
     if obj is None or event.action not in ("create", "update", "restore"):
         return
-    if obj.pipeline is not None and event.action == "create" and event.record.get("stage"):
+    if obj.pipeline is not None and event.action == "create" and event.record.get("stage") and not event.batch:
         moves.record_entry(event.conn, event.object_name, event.record_id, event.record["stage"],
-                           from_stage=None, at=service.now(), actor_id=service.actor.id, source=service.source)
+                           from_stage=None, at=service.now(), actor_id=service.actor.id, source=service.source,
+                           first=True)
     targets: list[tuple[str, int]] = []
-    if obj.pipeline is not None and event.record_id is not None:
+    if _advances(obj) and event.record_id is not None:
         targets.append((event.object_name, event.record_id))
     for f in obj.fields.values():
         if f.type != "lookup" or f.target not in service.schema.objects:
             continue
-        if service.schema.objects[f.target].pipeline is None:
+        if not _advances(service.schema.objects[f.target]):
             continue
         parent = event.record.get(f.name)
         if isinstance(parent, int) and (f.target, parent) not in targets:
             targets.append((f.target, parent))
     for object_name, record_id in targets:
         try_advance(service, event.conn, object_name, record_id, depth=event.depth)
+
+
+def after_save_batch(events: list[SaveEvent]) -> None:
+    """The initial stage entries of a create_many batch, in one statement."""
+    rows = []
+    for event in events:
+        service = event.service
+        obj = service.schema.objects.get(event.object_name)
+        if obj is not None and obj.pipeline is not None and event.action == "create" and event.record.get("stage"):
+            rows.append(moves.first_entry(event.object_name, event.record_id, event.record["stage"],
+                                          at=event.record.get("stage_entered_at") or service.now(),
+                                          actor_id=service.actor.id, source=service.source))
+    if rows:
+        events[0].conn.execute(moves.stage_history.insert(), rows)
+
+
+def _advances(obj) -> bool:
+    """Whether any node of the object's pipeline can advance by itself (else nothing to evaluate)."""
+    return obj.pipeline is not None and any(n.auto_advance_when is not None for n in obj.pipeline.nodes)
 
 
 def try_advance(service: Any, conn, object_name: str, record_id: int, *, depth: int = 0) -> str | None:

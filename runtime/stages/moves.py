@@ -59,9 +59,10 @@ def refusal(obj: ObjectDef, node: StageNode, missing: requirements.Missing, lang
 
 def move(service: RecordService, object_name: str, record_id: int, to: Any, *,
          expected_version: int | None = None, conn: sa.Connection | None = None,
-         enforce_allowed: bool = True) -> dict[str, Any]:
+         enforce_allowed: bool = True, reload: bool = True) -> dict[str, Any]:
     """Move the record to node ``to``; raises Invalid (422) naming every missing item, Conflict on a
-    stale version, NotFound/Forbidden as the record service does. The record is unchanged on refusal."""
+    stale version, NotFound/Forbidden as the record service does. The record is unchanged on refusal.
+    ``reload=False`` returns the values as moved instead of reading the record back."""
     access = service.access(object_name, "update")
     obj, pipeline = pipeline_of(service, object_name)
     node = pipeline.node(to) if isinstance(to, str) else None
@@ -112,28 +113,39 @@ def move(service: RecordService, object_name: str, record_id: int, to: Any, *,
             hook(event)
         log.info("%s %s moved %s -> %s by %s (%s)", object_name, record_id, current_key, node.key,
                  service.actor.username, service.source)
-        fresh = service._load(c, object_name, record_id, access)
+        fresh = service._load(c, object_name, record_id, access) if reload else record
     service._after_commit(event, conn)
     return fresh
 
 
 def record_entry(conn: sa.Connection, object_name: str, record_id: int, stage: str, *,
-                 from_stage: str | None, at: dt.datetime, actor_id: int | None, source: str) -> int:
-    """Close the open history row (exit time, duration) and open one for ``stage``; returns entry_no."""
+                 from_stage: str | None, at: dt.datetime, actor_id: int | None, source: str,
+                 first: bool = False) -> int:
+    """Close the open history row (exit time, duration) and open one for ``stage``; returns entry_no.
+    ``first=True``: the record was just created, so there is nothing to close."""
     h = stage_history.c
-    open_row = conn.execute(sa.select(h.id, h.entered_at, h.entry_no).where(
-        h.object == object_name, h.record_id == record_id, h.exited_at.is_(None))
-        .order_by(h.entry_no.desc())).first()
-    last_no = conn.execute(sa.select(sa.func.max(h.entry_no)).where(
-        h.object == object_name, h.record_id == record_id)).scalar() or 0
-    if open_row is not None:
-        seconds = int((at - aware(open_row.entered_at)).total_seconds())  # type: ignore[operator]
-        conn.execute(stage_history.update().where(h.id == open_row.id).values(
+    entry = {"object": object_name, "record_id": record_id, "stage": stage, "from_stage": from_stage,
+             "entered_at": at, "entered_by": actor_id, "source": source}
+    if first:
+        conn.execute(stage_history.insert(), first_entry(object_name, record_id, stage, at=at, actor_id=actor_id,
+                                                         source=source))
+        return 1
+    last = conn.execute(sa.select(h.id, h.entered_at, h.exited_at, h.entry_no).where(
+        h.object == object_name, h.record_id == record_id).order_by(h.entry_no.desc()).limit(1)).first()
+    if last is not None and last.exited_at is None:  # the open entry is always the latest one
+        seconds = int((at - aware(last.entered_at)).total_seconds())  # type: ignore[operator]
+        conn.execute(stage_history.update().where(h.id == last.id).values(
             exited_at=at, duration_seconds=max(seconds, 0)))
-    conn.execute(stage_history.insert().values(
-        object=object_name, record_id=record_id, stage=stage, from_stage=from_stage, entry_no=last_no + 1,
-        entered_at=at, entered_by=actor_id, source=source))
-    return last_no + 1
+    entry_no = (last.entry_no if last is not None else 0) + 1
+    conn.execute(stage_history.insert(), {**entry, "entry_no": entry_no})
+    return entry_no
+
+
+def first_entry(object_name: str, record_id: int, stage: str, *, at: dt.datetime, actor_id: int | None,
+                source: str) -> dict[str, Any]:
+    """The stage history row of a record's first stage (just created)."""
+    return {"object": object_name, "record_id": record_id, "stage": stage, "from_stage": None, "entry_no": 1,
+            "entered_at": at, "entered_by": actor_id, "source": source}
 
 
 def read_history(conn: sa.Connection, object_name: str, record_id: int, *, now: dt.datetime,

@@ -62,109 +62,109 @@ def generate(ctx) -> None:
     def at(days_ago_max: int, days_ago_min: int = 0) -> dt.datetime:
         return now - dt.timedelta(days=rng.uniform(days_ago_min, days_ago_max), hours=rng.uniform(0, 8))
 
-    hospitals = []
-    names = set()
-    with ctx.batch("医院", n["hospitals"]) as b:
-        while len(hospitals) < n["hospitals"]:
-            region = rng.choice(list(PROVINCES))
-            province, city = rng.choice(PROVINCES[region])
-            name = city + rng.choice(KINDS)
-            if name in names:
-                name = f"{city}{rng.choice(['东区', '西区', '南院', '北院', '新院'])}{rng.choice(KINDS)}"
-            if name in names:
-                continue
-            names.add(name)
-            level = rng.choices(["三甲", "三乙", "二级"], [45, 20, 35])[0]
-            beds = rng.randint(800, 3500) if level == "三甲" else rng.randint(500, 1200) if level == "三乙" else rng.randint(120, 600)
-            rec = b.create("med_hospital", {
-                "name": name, "level": level, "region": region, "province": province, "city": city, "beds": beds,
-                "customer_type": {"三甲": "三甲医院", "三乙": "三乙医院", "二级": "二级医院"}[level],
-                "nda_signed": rng.random() < 0.3, "annual_purchase": rng.randint(2, 900) * 10000,
-                "recent_product": rng.choice(products) if products else None,
-                "recent_categories": rng.sample(CATEGORIES, rng.randint(0, 3)),
-            }, owner=rng.choice(reps), at=at(400, 200))
-            hospitals.append(rec["id"])
-    contacts = []
-    with ctx.batch("联系人", n["contacts"]) as b:
-        for _ in range(n["contacts"]):
-            unit = rng.choice(["院长办公会", "设备科", "采购科", "骨科", "临床科室", "信息科", "伦理委员会"])
-            rec = b.create("med_contact", {
-                "name": person(rng), "hospital": rng.choice(hospitals), "org_unit": unit,
-                "function_tags": rng.sample(["招标评审组成员", "GCP伦理委员会委员", "院采委委员", "科室主任", "设备科工程师"],
-                                            rng.randint(0, 2)),
-                "influence_role": {"院长办公会": "决策者", "设备科": "影响者", "采购科": "影响者"}.get(unit, "使用者"),
-                "title": rng.choice(["主任医师", "副主任医师", "主治医师", "工程师", "科长"]),
-                "specialties": rng.sample(PROCEDURES, rng.randint(0, 3)) if unit in ("骨科", "临床科室") else [],
-                "phone": f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
-            }, owner=rng.choice(reps), at=at(300, 150))
-            contacts.append(rec["id"])
-    leads = []
-    with ctx.batch("线索", n["leads"]) as b:
-        for i in range(n["leads"]):
-            channel = rng.choice(CHANNELS)
-            ctype = rng.choices(["三甲医院", "三乙医院", "二级医院", "民营医院"], [40, 20, 25, 15])[0]
-            created = at(180)
-            data = {"name": f"{rng.choice(list(names))}·{rng.choice(CATEGORIES)}需求", "contact_name": person(rng),
-                    "phone": f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}", "channel": channel,
-                    "customer_type": ctype, "categories": rng.sample(CATEGORIES, rng.randint(1, 2)),
-                    "region": rng.choice(list(PROVINCES)), "utm_source": {"抖音": "douyin", "公众号": "wechat",
-                                                                        "官网": "website"}.get(channel)}
-            if channel == "展会":
-                data["booth_no"] = f"{rng.choice('ABCDEFG')}{rng.randint(1, 60):02d}"
-            roll = rng.random()
-            if roll < 0.7:
-                data["first_followup_at"] = created + dt.timedelta(hours=rng.expovariate(1 / 40))
-            rec = b.create("med_lead", data, owner=rng.choice(reps), at=created)
-            leads.append(rec["id"])
-            if roll < 0.45:
-                stage = rng.choices(["contacted", "qualified", "converted", "invalid"], [40, 25, 20, 15])[0]
-                if stage in ("qualified", "converted"):
-                    b.update("med_lead", rec["id"], {"hospital": rng.choice(hospitals)}, at=created)
-                b.move("med_lead", rec["id"], stage, at=min(now, created + dt.timedelta(days=rng.uniform(0.5, 20))))
+    names: set[str] = set()
+    items = []
+    while len(items) < n["hospitals"]:
+        region = rng.choice(list(PROVINCES))
+        province, city = rng.choice(PROVINCES[region])
+        name = city + rng.choice(KINDS)
+        if name in names:
+            name = f"{city}{rng.choice(['东区', '西区', '南院', '北院', '新院'])}{rng.choice(KINDS)}"
+        if name in names:
+            continue
+        names.add(name)
+        level = rng.choices(["三甲", "三乙", "二级"], [45, 20, 35])[0]
+        beds = rng.randint(800, 3500) if level == "三甲" else rng.randint(500, 1200) if level == "三乙" else rng.randint(120, 600)
+        items.append(({
+            "name": name, "level": level, "region": region, "province": province, "city": city, "beds": beds,
+            "customer_type": {"三甲": "三甲医院", "三乙": "三乙医院", "二级": "二级医院"}[level],
+            "nda_signed": rng.random() < 0.3, "annual_purchase": rng.randint(2, 900) * 10000,
+            "recent_product": rng.choice(products) if products else None,
+            "recent_categories": rng.sample(CATEGORIES, rng.randint(0, 3)),
+        }, rng.choice(reps), at(400, 200)))
+    hospitals = ctx.create_all("医院", "med_hospital", items)
+    items = []
+    for _ in range(n["contacts"]):
+        unit = rng.choice(["院长办公会", "设备科", "采购科", "骨科", "临床科室", "信息科", "伦理委员会"])
+        items.append(({
+            "name": person(rng), "hospital": rng.choice(hospitals), "org_unit": unit,
+            "function_tags": rng.sample(["招标评审组成员", "GCP伦理委员会委员", "院采委委员", "科室主任", "设备科工程师"],
+                                        rng.randint(0, 2)),
+            "influence_role": {"院长办公会": "决策者", "设备科": "影响者", "采购科": "影响者"}.get(unit, "使用者"),
+            "title": rng.choice(["主任医师", "副主任医师", "主治医师", "工程师", "科长"]),
+            "specialties": rng.sample(PROCEDURES, rng.randint(0, 3)) if unit in ("骨科", "临床科室") else [],
+            "phone": f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
+        }, rng.choice(reps), at(300, 150)))
+    contacts = ctx.create_all("联系人", "med_contact", items)
+    items, later = [], []
+    for i in range(n["leads"]):
+        channel = rng.choice(CHANNELS)
+        ctype = rng.choices(["三甲医院", "三乙医院", "二级医院", "民营医院"], [40, 20, 25, 15])[0]
+        created = at(180)
+        data = {"name": f"{rng.choice(list(names))}·{rng.choice(CATEGORIES)}需求", "contact_name": person(rng),
+                "phone": f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}", "channel": channel,
+                "customer_type": ctype, "categories": rng.sample(CATEGORIES, rng.randint(1, 2)),
+                "region": rng.choice(list(PROVINCES)), "utm_source": {"抖音": "douyin", "公众号": "wechat",
+                                                                    "官网": "website"}.get(channel)}
+        if channel == "展会":
+            data["booth_no"] = f"{rng.choice('ABCDEFG')}{rng.randint(1, 60):02d}"
+        roll = rng.random()
+        if roll < 0.7:
+            data["first_followup_at"] = created + dt.timedelta(hours=rng.expovariate(1 / 40))
+        items.append((data, rng.choice(reps), created))
+        if roll < 0.45:
+            stage = rng.choices(["contacted", "qualified", "converted", "invalid"], [40, 25, 20, 15])[0]
+            later.append((i, stage, created, rng.choice(hospitals),
+                          min(now, created + dt.timedelta(days=rng.uniform(0.5, 20)))))
+    leads = ctx.create_all("线索", "med_lead", items)
+    with ctx.batch("线索推进", len(later)) as b:
+        for i, stage, created, hospital, moved in later:
+            if stage in ("qualified", "converted"):
+                b.update("med_lead", leads[i], {"hospital": hospital}, at=created)
+            b.move("med_lead", leads[i], stage, at=moved)
     stages = [s for s, w in STAGE_MIX for _ in range(w)]
-    opps = []
-    with ctx.batch("商机", n["opportunities"]) as b:
-        for i in range(n["opportunities"]):
-            stage = rng.choice(stages)
-            created = at(300, 5)
-            product = rng.choice(products) if products else None
-            amount = rng.randint(5, 600) * 10000
-            data = {"name": f"{rng.choice(list(names))}{rng.choice(['导航系统', '关节假体', '脊柱内固定', '运动医学设备'])}采购",
-                    "hospital": rng.choice(hospitals), "contact": rng.choice(contacts), "product": product,
-                    "amount": amount, "expected_close": (created + dt.timedelta(days=rng.randint(60, 260))).date().isoformat()}
-            order = [s for s, _ in STAGE_MIX]
-            idx = order.index(stage)
-            if idx >= order.index("demo_booked"):
-                data["demo_at"] = (created + dt.timedelta(days=3)).isoformat()
-            if idx >= order.index("committee") and stage != "lost":
-                data["committee_date"] = (created + dt.timedelta(days=30)).date().isoformat()
-            if idx >= order.index("budget") and stage != "lost":
-                data["budget_approval_no"] = f"{rng.choice(['京', '沪', '苏', '浙', '粤', '川'])}财预〔2026〕{rng.randint(1, 300)}号"
-            if idx >= order.index("notice") and stage != "lost":
-                data["notice_url"] = f"http://www.ccgp.gov.cn/cggg/dfgg/gkzb/2026/{rng.randint(100000, 999999)}.htm"
-            if idx >= order.index("experts") and stage != "lost":
-                data["expert_list"] = "、".join(person(rng) for _ in range(5))
-            if idx >= order.index("presentation") and stage != "lost":
-                data["presentation_at"] = (created + dt.timedelta(days=60)).isoformat()
-            if idx >= order.index("bid_opening") and stage != "lost":
-                data["bid_price"] = round(amount * 0.95)
-            if stage == "lost":
-                data["loss_reason"] = rng.choice(["价格", "参数不符", "关系", "预算取消"])
-            rec = b.create("med_opportunity", data, owner=rng.choice(reps), at=created)
-            opps.append(rec["id"])
-            if stage != "contact":
-                # most sit in their stage for days or weeks: some past their SLA (overdue items to look at)
-                b.move("med_opportunity", rec["id"], stage,
-                       at=min(now - dt.timedelta(hours=1), created + dt.timedelta(days=rng.uniform(1, 4))))
-    with ctx.batch("拜访", n["visits"]) as b:
-        for _ in range(n["visits"]):
-            b.create("med_visit", {
-                "subject": rng.choice(["产品演示", "术后回访", "招标沟通", "临床培训", "设备科技术交流"]),
-                "opportunity": rng.choice(opps), "hospital": rng.choice(hospitals), "contact": rng.choice(contacts),
-                "visited_at": at(90).isoformat(), "brought_sample": rng.random() < 0.4,
-                "solved_count": rng.choices([0, 1, 2, 3], [30, 40, 20, 10])[0],
-                "cross_dept": rng.sample(["临床培训", "定制接口", "合规文件"], rng.randint(0, 2)),
-            }, owner=rng.choice(reps), at=at(90))
+    items, later = [], []
+    for i in range(n["opportunities"]):
+        stage = rng.choice(stages)
+        created = at(300, 5)
+        product = rng.choice(products) if products else None
+        amount = rng.randint(5, 600) * 10000
+        data = {"name": f"{rng.choice(list(names))}{rng.choice(['导航系统', '关节假体', '脊柱内固定', '运动医学设备'])}采购",
+                "hospital": rng.choice(hospitals), "contact": rng.choice(contacts), "product": product,
+                "amount": amount, "expected_close": (created + dt.timedelta(days=rng.randint(60, 260))).date().isoformat()}
+        order = [s for s, _ in STAGE_MIX]
+        idx = order.index(stage)
+        if idx >= order.index("demo_booked"):
+            data["demo_at"] = (created + dt.timedelta(days=3)).isoformat()
+        if idx >= order.index("committee") and stage != "lost":
+            data["committee_date"] = (created + dt.timedelta(days=30)).date().isoformat()
+        if idx >= order.index("budget") and stage != "lost":
+            data["budget_approval_no"] = f"{rng.choice(['京', '沪', '苏', '浙', '粤', '川'])}财预〔2026〕{rng.randint(1, 300)}号"
+        if idx >= order.index("notice") and stage != "lost":
+            data["notice_url"] = f"http://www.ccgp.gov.cn/cggg/dfgg/gkzb/2026/{rng.randint(100000, 999999)}.htm"
+        if idx >= order.index("experts") and stage != "lost":
+            data["expert_list"] = "、".join(person(rng) for _ in range(5))
+        if idx >= order.index("presentation") and stage != "lost":
+            data["presentation_at"] = (created + dt.timedelta(days=60)).isoformat()
+        if idx >= order.index("bid_opening") and stage != "lost":
+            data["bid_price"] = round(amount * 0.95)
+        if stage == "lost":
+            data["loss_reason"] = rng.choice(["价格", "参数不符", "关系", "预算取消"])
+        items.append((data, rng.choice(reps), created))
+        if stage != "contact":
+            # most sit in their stage for days or weeks: some past their SLA (overdue items to look at)
+            later.append((i, stage, min(now - dt.timedelta(hours=1), created + dt.timedelta(days=rng.uniform(1, 4)))))
+    opps = ctx.create_all("商机", "med_opportunity", items)
+    with ctx.batch("商机推进", len(later)) as b:
+        for i, stage, moved in later:
+            b.move("med_opportunity", opps[i], stage, at=moved)
+    ctx.create_all("拜访", "med_visit", [({
+        "subject": rng.choice(["产品演示", "术后回访", "招标沟通", "临床培训", "设备科技术交流"]),
+        "opportunity": rng.choice(opps), "hospital": rng.choice(hospitals), "contact": rng.choice(contacts),
+        "visited_at": at(90).isoformat(), "brought_sample": rng.random() < 0.4,
+        "solved_count": rng.choices([0, 1, 2, 3], [30, 40, 20, 10])[0],
+        "cross_dept": rng.sample(["临床培训", "定制接口", "合规文件"], rng.randint(0, 2)),
+    }, rng.choice(reps), at(90)) for _ in range(n["visits"])])
     images = [ctx.demo_image() for _ in range(n["tickets"])]  # uploads keep their own transaction
     with ctx.batch("服务工单", n["tickets"]) as b:
         for i in range(n["tickets"]):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from runtime.records import RecordService
 from runtime.users import get_actor
+from tests.runtime.stages.kit import clock, make_stage_app  # noqa: F401 - fixtures
 
 
 def _service(app, username="boss"):
@@ -65,3 +66,16 @@ def test_a_failure_inside_the_batch_transaction_rolls_the_whole_batch_back(crm):
         pass
     with svc.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+
+
+def test_batched_records_enter_their_first_stage_and_keep_the_stage_clock(make_stage_app):
+    """create_many writes the first stage entries in one statement; they read like single creates'."""
+    from tests.runtime.stages.app_doc import DOC
+    app = make_stage_app(DOC)
+    svc, records = _service(app, "rep1")
+    result = records.create_many("opportunity", [{"name": f"商机{i}"} for i in range(3)])
+    single = records.create("opportunity", {"name": "单条"})
+    rep = app.api("rep1")
+    for record_id in [*result.ids, single["id"]]:
+        entries = rep.get(f"/api/v1/records/opportunity/{record_id}/stages").json["stages"]
+        assert [(e["stage"], e["entry_no"], e["open"]) for e in entries] == [("contact", 1, True)]
