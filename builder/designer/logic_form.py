@@ -31,7 +31,7 @@ class EditorContext:
     expects: Mapping[str, str] = field(default_factory=dict)          # property -> expected type
     hidden: frozenset[str] = frozenset()                    # properties the page does not show
     true_by_default: frozenset[str] = frozenset({"active"})
-    object_of: Callable[[Any], str] | None = None           # the object an item's expressions run on
+    field_types: Mapping[str, str] = field(default_factory=dict)      # field -> expression type (set_field)
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _join(base: str, part: Any) -> str:
 
 
 def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name: str = "v", prop: str = "",
-          label: str = "", required: bool = False) -> Widget:
+          label: str = "", required: bool = False, expect: str = "") -> Widget:
     """The widget tree for ``value`` of ``shape``."""
     label = label or (ctx.label(prop) if prop else "")
     kind = shape.kind
@@ -83,8 +83,10 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
         for p in order:
             if p in ctx.hidden:
                 continue
+            typed = ctx.field_types.get(value.get("field"), "") if p == "value" and value.get("type") == "set_field" \
+                else ""      # a set_field value must suit the field it sets
             child = build(props[p], value.get(p), ctx, path=_join(path, p), name=f"{name}/{p}", prop=p,
-                          required=p in needed)
+                          required=p in needed, expect=typed)
             child.refresh = p == disc
             w.children.append(child)
         return w
@@ -120,7 +122,7 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
         return Widget("label", path, name, label, value=value, required=required)
     if kind in (ls.EXPR, ls.VALUE):
         text = "" if value is None else ("TRUE" if value is True else "FALSE" if value is False else str(value))
-        return Widget("expr", path, name, label, value=text, required=required, expect=ctx.expects.get(prop, ""),
+        return Widget("expr", path, name, label, value=text, required=required, expect=expect or ctx.expects.get(prop, ""),
                       object=ctx.object_name)
     if kind == ls.ENUM:
         options = [(_enum_text(o), ctx.variant_label(_enum_text(o))) for o in shape.options]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from builder.designer import logic_schema as ls
+from builder.designer.expr_fields import draft_fields
 from builder.designer.logic_form import EditorContext, Options
 from builder.designer.logic_labels import property_label, variant_label
 from schema_store.check_context import BUILTIN_ROLES
@@ -126,5 +127,8 @@ def references(document: Mapping[str, Any], object_name: str, lang: str) -> Call
 
 def editor_context(document: Mapping[str, Any], object_name: str, lang: str,
                    hidden: frozenset[str] = frozenset()) -> EditorContext:
+    fields = draft_fields(document, object_name) or {} if object_name else {}
+    types = {name: getattr(spec, "type", spec) for name, spec in fields.items() if "." not in name}
     return EditorContext(object_name=object_name, label=property_label, variant_label=variant_label,
-                         refs=references(document, object_name, lang), expects=EXPECTS, hidden=hidden)
+                         refs=references(document, object_name, lang), expects=EXPECTS, hidden=hidden,
+                         field_types=types)

@@ -112,6 +112,10 @@ def test_an_analyst_writes_a_rule_that_notifies_the_owner_on_entering_a_stage(de
     assert submit(analyst, url, {"_variant:actions": "set_field"}, op="add:actions").status_code == 302
     assert submit(analyst, url, op="up:actions/1").status_code == 302
     assert [a["type"] for a in draft(designer_app).document["rules"][0]["actions"]] == ["set_field", "notify"]
+    assert submit(analyst, url, {"v/actions/0/field": "budget", "v/actions/0/value": "budget * 2"}).status_code == 302
+    page = analyst.get(url).get_data(as_text=True)
+    value_box = page[page.index('id="f-actions-0-value"'):][:400]
+    assert 'data-expect="number"' in value_box                       # checked live against the field it sets
     listing = analyst.get("/builder/rules").get_data(as_text=True)
     assert "完成时通知负责人 (notify_done)" in listing
 
