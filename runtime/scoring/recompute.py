@@ -6,7 +6,8 @@ does the work, never a Python loop over rows.
 
 Band actions: rows about to enter a band that has ``actions`` are selected first (same condition,
 ``FOR UPDATE`` on PostgreSQL so concurrent recomputes cannot both see the change) and one outbox
-item ``scoring.band`` per row is written in the same transaction.
+item ``scoring.band`` per row is written in the same transaction. A whole-model recompute skips
+rows that had no band yet (their first band is set silently); a record's own save does not.
 """
 from __future__ import annotations
 
@@ -101,12 +102,15 @@ def recompute_in(conn: sa.Connection, svc: Services, schema: AppSchema, m: Scori
     if ids is not None and not ids:
         return 0, []
     update, sc, cond = build_update(schema, m, now=now, tz=svc.settings.tz, ids=ids)
-    items = _band_entries(conn, schema, m, sc, cond, now=now, depth=depth)
+    items = _band_entries(conn, schema, m, sc, cond, now=now, depth=depth, from_blank=ids is not None)
     return conn.execute(update).rowcount, items
 
 
 def _band_entries(conn: sa.Connection, schema: AppSchema, m: ScoringModel, sc: ScoreColumns, cond: Any, *,
-                  now: dt.datetime, depth: int) -> list[int]:
+                  now: dt.datetime, depth: int, from_blank: bool) -> list[int]:
+    """Outbox items for the rows entering a band with actions. ``from_blank=False`` (a recompute of
+    the whole model) leaves out rows that had no band yet: a model added to existing data sets their
+    bands silently instead of telling thousands of owners at once."""
     acting = [b.key for b in m.bands if b.actions]
     if not acting or not m.band_field:
         return []
@@ -114,6 +118,8 @@ def _band_entries(conn: sa.Connection, schema: AppSchema, m: ScoringModel, sc: S
     column = table.c[m.band_field]
     query = sa.select(table.c.id, table.c.version, sc.band.label("band")).where(
         cond, sc.band.in_(acting), column.is_distinct_from(sc.band)).order_by(table.c.id)
+    if not from_blank:
+        query = query.where(column.is_not(None))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=table)
     items = []

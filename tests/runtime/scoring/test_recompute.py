@@ -150,3 +150,16 @@ def test_scores_are_decimal_and_blank_points_count_as_zero(scored_lite):
     assert lead["score"] == 1.5
     with svc.engine.connect() as conn:
         assert load_raw(conn, svc.schema_cache.get(conn), "lead", lead["id"])["score"] == Decimal("1.5")
+
+
+def test_a_whole_model_recompute_tells_owners_of_band_changes_but_sets_first_bands_silently(scored):
+    rep = scored.api("rep1")
+    svc = scored.svc
+    ids = [rep.post(LEAD, json={"company": f"戊{i}", "visits": 2, "downloads": 2}).json["id"] for i in range(3)]
+    table = svc.schema_cache.get(svc.engine.connect()).table("lead")
+    with svc.engine.begin() as conn:   # analytics: all three became very active; one had never been scored
+        conn.execute(table.update().where(table.c.id.in_(ids)).values(visits=10))
+        conn.execute(table.update().where(table.c.id == ids[2]).values(band=None, score=None))
+    assert recompute(svc, "lead_score") == 3
+    notes = [n["body"] for n in rep.get("/api/v1/notifications").json["notifications"]]
+    assert sorted(notes) == ["戊0 变热了：35 分", "戊1 变热了：35 分"]
