@@ -54,7 +54,7 @@ def problem_items(diagnostics: Any, document: dict[str, Any]) -> list[dict[str, 
         item = d.to_dict(lang)
         source = _at(document, item["path"])
         item["excerpt"] = excerpt(source if isinstance(source, str) else None, item["span"])
-        item["link"] = editor_link(item["path"])
+        item["link"] = editor_link(item["path"], document)
         out.append(item)
     return out
 
@@ -68,6 +68,7 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
             if plan.ok else plan.diagnostics
     confirm_only = {"publish.confirm_drop"}
     refs = affected(plan.old, plan.app, plan.ops) if plan.ok else []
+    document = draft.document
     destructive = [i for i in plan.impact if i.needs_confirmation or i.archive or i.op.kind in
                    ("drop_object", "remove_field")]
     return {"ok": plan.ok, "live": plan.live_version,
@@ -76,7 +77,7 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
             "impact": [dict(i.to_dict(lang), destructive=i in destructive) for i in plan.impact if i.op.ddl],
             "destructive": bool(destructive),
             "needs_confirmation": any(d.code in confirm_only for d in blocking) or bool(destructive),
-            "references": [{"object": r.object, "field": r.field, "path": r.path, "link": editor_link(r.path)}
+            "references": [{"object": r.object, "field": r.field, "path": r.path, "link": editor_link(r.path, document)}
                            for r in refs],
             "nothing": plan.ok and not plan.ops}
 

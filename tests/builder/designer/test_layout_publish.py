@@ -110,7 +110,7 @@ def test_publishing_shows_the_impact_asks_before_archiving_and_rollback_restores
     designer.post("/builder/objects/sample_test/fields/notes/archive")
     designer.post("/builder/objects/sample_test/fields/result/archive")
     page = text(designer.get("/builder/publish"))
-    assert "/rules/0/when" in page and 'href="/builder/rules"' in page           # who reads the changed field
+    assert "/rules/0/when" in page and 'href="/builder/rules/big"' in page           # who reads the changed field
     impact = re.search(r'data-testid="impact".*?</table>', page, re.S).group(0)
     row = re.search(r'<tr class="destructive" data-kind="remove_field">\s*<td>[^<]*result[^<]*</td>\s*'
                     r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', impact)

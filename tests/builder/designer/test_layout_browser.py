@@ -1,0 +1,65 @@
+"""The form layout editor in Chromium: the preview follows every edit (rendered by the runtime's
+form code on the server) before anything is saved, and the saved layout is still there after a
+reload. The field editor shows only the options of the chosen type."""
+from __future__ import annotations
+
+from tests.builder.designer.kit import Designer
+from tests.builder.designer.test_layout_publish import build_sample
+from tests.builder.designer.test_sample_testing_browser import sign_in
+
+
+def test_the_preview_follows_the_layout_as_the_analyst_edits(make_app, live_server_for, page):
+    app = make_app()
+    designer = Designer(app)
+    build_sample(designer)
+    server = live_server_for(app)
+    sign_in(page, server, "analyst")
+    page.goto(server.url + "/builder/objects/sample_test/layout")
+    preview = page.get_by_test_id("layout-preview")
+    assert preview.locator("fieldset.form-section").count() == 1
+    assert preview.locator("#f-notes").count() == 1
+
+    page.get_by_test_id("add-section").click()                    # a second section row (not saved yet)
+    page.get_by_label("分区 2 的中文名").fill("检测结果")
+    editor = page.get_by_test_id("layout-form")
+    editor.get_by_label("结果", exact=True).select_option("1")
+    editor.get_by_label("备注", exact=True).select_option("")                   # left off the form
+    page.get_by_label("分区 1 的列数").select_option("3")
+    page.wait_for_function("document.querySelectorAll('#layout-preview fieldset.form-section').length === 2"
+                           " && !document.querySelector('#layout-preview #f-notes')")
+    second = preview.locator("fieldset.form-section").nth(1)
+    assert second.locator("legend").inner_text() == "检测结果"
+    assert second.locator("#f-result").count() == 1
+    assert "cols-3" in preview.locator("fieldset.form-section").first.get_attribute("class")
+    assert designer.draft().document["objects"]["sample_test"].get("layouts") is None   # nothing saved yet
+    page.screenshot_as("layout-live-preview")
+
+    page.get_by_test_id("save-layout").click()
+    page.wait_for_load_state()
+    page.reload()
+    assert page.get_by_label("分区 2 的中文名").input_value() == "检测结果"
+    assert preview.locator("fieldset.form-section").count() == 2
+    sections = designer.draft().document["objects"]["sample_test"]["layouts"]["form"]["sections"]
+    assert [s["fields"] for s in sections] == [["name", "quantity"], ["result"]]
+
+
+def test_the_field_editor_shows_the_options_of_the_chosen_type(make_app, live_server_for, page):
+    app = make_app()
+    designer = Designer(app)
+    designer.create_object("sample_test", "样品测试")
+    server = live_server_for(app)
+    sign_in(page, server, "analyst")
+    page.goto(server.url + "/builder/objects/sample_test/fields/new")
+    options = page.get_by_test_id("options")
+    assert not options.is_visible()
+    page.get_by_label("类型", exact=True).select_option("picklist")
+    assert options.is_visible() and not page.get_by_label("允许的类型").is_visible()
+    page.get_by_label("API 名称").fill("result")
+    page.get_by_label("选项 1 的值").fill("合格")
+    page.get_by_label("选项 2 的值").fill("不合格")
+    page.get_by_label("选项 2 的英文名").fill("Fail")
+    page.get_by_label("选项 2 的位置").fill("1")
+    page.get_by_test_id("save-field").click()
+    page.wait_for_load_state()
+    assert designer.draft().document["objects"]["sample_test"]["fields"]["result"]["options"] == [
+        {"value": "不合格", "label": {"en": "Fail"}}, {"value": "合格"}]
