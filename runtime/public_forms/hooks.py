@@ -78,7 +78,7 @@ def validate(event: SaveEvent, problems: Problems) -> None:
             problems.add(item.field, _("This field is required."))
     channel = record.get(form.channel.field) if form.channel.field else None
     for name in form.required_by_channel.get(channel, ()) if isinstance(channel, str) else ():
-        if blank(record.get(name)):
+        if blank(record.get(name)) and not problems.errors.get(name):   # one "required" per field
             problems.add(name, _("Required for visitors from %(channel)s.", channel=_channel_label(form, channel, lang)))
     policy = form.company_email
     if policy is not None and (not policy.channels or channel in policy.channels):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from runtime.services import Services
 
 SYSTEM_USER = "web-form"
+PAGE_ACTOR = users.Actor(id=0, username=SYSTEM_USER, role="admin")   # for defaults shown on a page (no I/O)
 MAX_TEXT, MAX_TEXTAREA, MAX_CHOICES = 1000, 10000, 100
 
 

@@ -22,19 +22,25 @@ from runtime.public_forms.channel import Visit, channel_of
 from runtime.public_forms.definition import PublicForm, load_form
 from runtime.public_forms.page import build_fields, other_errors
 from runtime.services import services
+from schema_store import AppSchema
 
 bp = Blueprint("public_forms", __name__)
 HONEYPOT = "homepage"
 MAX_BODY = 256 * 1024
 
 
-def _form(key: str) -> PublicForm | None:
+def _live(key: str) -> tuple[AppSchema, PublicForm | None]:
+    """The live schema and its active form ``key`` (None when there is no such form)."""
     svc = services()
     with svc.engine.connect() as conn:
         schema = svc.schema_cache.get(conn)
-    if schema is None or len(key) > 63:
-        return None
-    return svc.memo.get(("public_form", schema.version, schema.checksum, key), lambda: load_form(schema, key))
+    if len(key) > 63:
+        return schema, None
+    return schema, svc.memo.get(("public_form", schema.version, schema.checksum, key), lambda: load_form(schema, key))
+
+
+def _form(key: str) -> PublicForm | None:
+    return _live(key)[1]
 
 
 @bp.before_request
@@ -128,14 +134,12 @@ def _render(form: PublicForm, visit: Visit, values: dict[str, Any], *, errors=No
 @public
 @_localized
 def form_page(form_key: str):
-    form = _form(form_key)
+    schema, form = _live(form_key)
     if form is None:
         return _unavailable()
     svc = services()
     if request.method == "GET":
-        with svc.engine.connect() as conn:
-            schema = svc.schema_cache.get(conn)
-        return _render(form, _visit(), submission.defaults(svc, schema, form, submission.form_actor(svc)))
+        return _render(form, _visit(), submission.defaults(svc, schema, form, submission.PAGE_ACTOR))
     try:
         posted = request.form
     except RequestEntityTooLarge:
@@ -160,8 +164,6 @@ def form_page(form_key: str):
     if errors:
         return _render(form, visit, data, errors=errors, status=422,
                        notice=_("Some values need your attention."))
-    with svc.engine.connect() as conn:
-        schema = svc.schema_cache.get(conn)
     outcome = submission.submit(svc, schema, form, data, visit, token, lang=current_language())
     if not outcome.ok:
         return _render(form, visit, data, errors=outcome.errors, rules=outcome.rules, status=422,
