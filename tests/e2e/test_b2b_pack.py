@@ -19,8 +19,12 @@ LEAD = "/api/v1/records/b2b_lead"
 @pytest.fixture
 def b2b(make_app, db_url):
     """The pack on an empty instance: director > mgr > rep1, rep2 (华东), a 华南 rep, a presales manager."""
+    return pack_app(make_app, db_url)
+
+
+def pack_app(make_app, db_url=None):
     clock = TravelClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST))   # Monday morning in Beijing
-    app = make_app(database_url=db_url, clock=clock)
+    app = make_app(clock=clock, **({"database_url": db_url} if db_url else {}))
     users = Users(app)
     boss = users.add("boss", "admin", password=None)
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
@@ -39,7 +43,7 @@ def b2b(make_app, db_url):
             uid = find_user_id(conn, name)
         return StageApi(app.test_client(), users.token(name), uid)
 
-    app.api, app.clock = api, clock
+    app.api, app.clock, app.users = api, clock, users
     return app
 
 
@@ -197,3 +201,44 @@ def test_s7_trade_fair_leads_need_a_booth_number(b2b):
     refused = rep.post(LEAD, {"company": "展会客户", "channel": "展会"})
     assert refused.status_code == 422 and "booth_no" in refused.json["errors"]
     assert created(rep.post(LEAD, {"company": "展会客户", "channel": "展会", "booth_no": "N3-201"}))["booth_no"] == "N3-201"
+
+
+def test_a_rep_opens_the_top_list_in_chromium_and_follows_a_lead(make_app, live_server_for, page):
+    from tests.runtime.ui.kit import browser_login
+    app = pack_app(make_app)
+    app.users.add("rep3", "rep", team="b2b_east", manager="mgr", region="华东")
+    rep = app.api("rep3")
+    for company, minutes, seconds in (("温州精密", 1, 50), ("杭州智康云", 4, 60), ("宁波教育", 0, 0)):
+        lead(rep, company, page_minutes=minutes, downloads=2, price_page_seconds=seconds)
+    lead(app.api("rep1"), "别人的线索", page_minutes=9, downloads=9, price_page_seconds=99)
+    server = live_server_for(app)
+    browser_login(page, server, "rep3")
+    page.goto(server.url + "/app/scoring/b2b_lead_score")
+    page.get_by_role("heading", level=1, name="Top 50 高意向线索").wait_for()
+    rows = page.get_by_test_id("scoring-top").locator("tbody tr")
+    assert rows.count() == 3
+    assert [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)] == ["杭州智康云", "温州精密", "宁波教育"]
+    assert rows.first.get_by_test_id("score").inner_text() == "37" and rows.first.get_by_test_id("band").inner_text() == "A 高意向"
+    page.screenshot_as("top-list")
+    rows.first.get_by_role("link", name="杭州智康云").click()
+    page.wait_for_url(f"{server.url}/app/b2b_lead/*")
+    assert "杭州智康云" in page.get_by_role("heading", level=1).inner_text()
+
+
+def test_the_pack_installs_next_to_the_medical_pack_and_a_second_import_changes_nothing(make_app):
+    from builder.packs import plan_import
+    app = make_app()
+    svc = app.extensions["crm"]
+    boss = Users(app).add("boss", "admin", password=None)
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        import_pack(svc, load_pack(TEMPLATES / "medical"), actor_id=boss)
+        pack = load_pack(TEMPLATES / "b2b_sales")
+        with svc.engine.connect() as conn:
+            plan = plan_import(conn, pack)
+        assert plan.ok and plan.action == "install" and set(plan.teams) >= {"b2b_east", "b2b_south", "b2b_presales"}
+        import_pack(svc, pack, actor_id=boss)
+        with svc.engine.connect() as conn:
+            again = plan_import(conn, pack)
+            schema = svc.schema_cache.get(conn)
+    assert again.action == "unchanged" and not again.changes_anything
+    assert {"med_lead", "b2b_lead"} <= set(schema.objects) and {"med_big_deal", "b2b_cross_region"} <= set(schema.approvals)
