@@ -34,6 +34,8 @@ def editor_link(path: str, document: Mapping[str, Any] | None = None) -> str:
             return f"{base}/fields/{quote(rest[2])}{anchor}"
         if len(rest) >= 2 and rest[1] == "layouts":
             return f"{base}/layout"
+        if len(rest) >= 2 and rest[1] == "validations":
+            return f"{base}/validations"
         if len(rest) >= 2 and rest[1] == "pipeline":
             return f"{base}/pipeline"
         return base

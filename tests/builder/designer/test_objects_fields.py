@@ -174,3 +174,30 @@ def test_discarding_the_draft_returns_to_the_live_version(designer):
     assert designer.post("/builder/discard").status_code == 302
     draft = designer.draft()
     assert draft.revision == 0 and list(draft.document["objects"]) == ["sample_test"]
+
+
+def test_validation_rules_are_written_in_order_and_refused_beside_their_inputs(designer):
+    designer.create_object("sample_test", "样品测试")
+    designer.add_field("sample_test", "quantity", "number")
+    page = text(designer.get("/builder/objects/sample_test/validations"))
+    assert 'name="val-0-key"' in page and 'data-expect="boolean"' in page
+    response = designer.post("/builder/objects/sample_test/validations", {
+        "val-0-key": "Bad Key", "val-0-error_when": "", "val-0-message_zh": "", "val-0-field": "nope"})
+    assert response.status_code == 422
+    problems = errors_of(response)
+    assert {"val-0-key", "val-0-error_when", "val-0-message_zh", "val-0-field"} <= set(problems)
+    assert "validations" not in designer.draft().document["objects"]["sample_test"]
+
+    response = designer.post("/builder/objects/sample_test/validations", {
+        "val-0-key": "positive", "val-0-error_when": "quantity < 0", "val-0-message_zh": "数量不能为负",
+        "val-0-field": "quantity", "val-0-active": "1", "val-0-pos": "2",
+        "val-1-key": "limit", "val-1-error_when": "quantity > 1000", "val-1-message_en": "Too many",
+        "val-1-pos": "1"})
+    assert response.status_code == 302
+    assert designer.draft().document["objects"]["sample_test"]["validations"] == [
+        {"key": "limit", "error_when": "quantity > 1000", "message": {"en": "Too many"}, "active": False},
+        {"key": "positive", "error_when": "quantity < 0", "message": {"zh-CN": "数量不能为负"}, "field": "quantity"}]
+    from builder.designer.validation_form import inputs
+    values = {**inputs(designer.draft().document["objects"]["sample_test"]["validations"]), "val-0-remove": "1"}
+    assert designer.post("/builder/objects/sample_test/validations", values).status_code == 302
+    assert [v["key"] for v in designer.draft().document["objects"]["sample_test"]["validations"]] == ["positive"]
