@@ -5,6 +5,13 @@
 (function () {
   "use strict";
   var DELAY = 250;
+  var STYLES = "/builder/static/logic_expr.css";
+  if (!document.querySelector('link[href="' + STYLES + '"]')) {   // the widget's looks, on every designer page
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = STYLES;
+    document.head.appendChild(link);
+  }
   var timers = new WeakMap();
   var sequence = new WeakMap();
 

@@ -122,13 +122,22 @@ def draft(app) -> schema_store.Draft:
         return schema_store.get_draft(conn)
 
 
-@pytest.fixture
-def designer_app(make_app):
-    """SAMPLE published (two objects, a lookup between them) and an analyst ``ana``."""
-    app = make_app()
+def _designer_app(app):
     schema_store.publish(app.extensions["crm"].engine, SAMPLE)
     app.users = Users(app)
     return app
+
+
+@pytest.fixture
+def designer_app(make_app):
+    """SAMPLE published (two objects, a lookup between them) on SQLite."""
+    return _designer_app(make_app())
+
+
+@pytest.fixture
+def any_designer_app(make_app, db_url):
+    """The same on SQLite and on PostgreSQL (tests using it run twice)."""
+    return _designer_app(make_app(database_url=db_url))
 
 
 @pytest.fixture

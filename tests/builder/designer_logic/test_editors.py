@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.builder.designer_logic.kit import analyst, designer_app, draft, submit  # noqa: F401 - fixtures
+from tests.builder.designer_logic.kit import analyst, any_designer_app, designer_app, draft, submit  # noqa: F401
 from tests.fixtures_app import csrf_from
 
 PIPELINE = "/builder/objects/sample_test/pipeline"
@@ -72,7 +72,9 @@ def test_problems_are_shown_beside_their_inputs_and_the_invalid_draft_is_still_s
     assert 'data-testid="problem-count"' in page
 
 
-def test_two_analysts_editing_the_same_draft_get_a_conflict(designer_app, analyst):
+def test_two_analysts_editing_the_same_draft_get_a_conflict(any_designer_app):
+    designer_app = any_designer_app
+    analyst = designer_app.users.client("analyst", "ana")
     build_four_nodes(analyst)
     other = designer_app.users.client("analyst", "bea")
     stale = analyst.get(PIPELINE).get_data(as_text=True)

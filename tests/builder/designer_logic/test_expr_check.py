@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from tests.builder.designer_logic.kit import SAMPLE, analyst, designer_app, set_draft  # noqa: F401 - fixtures
+from tests.builder.designer_logic.kit import SAMPLE, analyst, any_designer_app, designer_app, set_draft  # noqa: F401
 from tests.fixtures_app import csrf_from
 
 
@@ -65,7 +65,9 @@ def test_a_broken_draft_falls_back_to_the_live_fields(designer_app, analyst, mon
     assert body["ok"] is True and body["fields_from"] == "live"
 
 
-def test_try_it_evaluates_on_a_record_with_lookup_paths_and_user(designer_app, analyst):
+def test_try_it_evaluates_on_a_record_with_lookup_paths_and_user(any_designer_app):
+    designer_app = any_designer_app
+    analyst = designer_app.users.client("analyst", "ana")
     token = designer_app.users.token("boss", "admin")
     [acct] = records(designer_app, token, "team_account", {"name": "协和", "tier": "A"})
     [rec] = records(designer_app, token, "sample_test", {"name": "样品一", "budget": 120, "account": acct})
