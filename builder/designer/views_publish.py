@@ -79,6 +79,10 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
             "needs_confirmation": any(d.code in confirm_only for d in blocking) or bool(destructive),
             "references": [{"object": r.object, "field": r.field, "path": r.path, "link": editor_link(r.path, document)}
                            for r in refs],
+            "archived_fields": [{"object": i.op.object, "field": getattr(i.op, "field", ""), "count": i.archive}
+                                for i in plan.impact if i.op.kind == "remove_field"],
+            "archived_objects": [{"object": i.op.object, "records": i.archive}
+                                 for i in plan.impact if i.op.kind == "drop_object"],
             "nothing": plan.ok and not plan.ops}
 
 

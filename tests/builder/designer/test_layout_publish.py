@@ -116,6 +116,8 @@ def test_publishing_shows_the_impact_asks_before_archiving_and_rollback_restores
                     r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', impact)
     assert row and row.groups() == ("2", "2")                                    # 2 records, 2 values archived
     assert 'data-testid="confirm-destructive"' in page
+    archived = re.search(r'data-testid="archived".*?</ul>', page, re.S).group(0)
+    assert "字段 sample_test.result：2 个值" in archived and "字段 sample_test.notes：0 个值" in archived
 
     revision = designer.draft().revision
     refused = designer.publish()
