@@ -87,7 +87,7 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
                 else ""      # a set_field value must suit the field it sets
             child = build(props[p], value.get(p), ctx, path=_join(path, p), name=f"{name}/{p}", prop=p,
                           required=p in needed, expect=typed)
-            child.refresh = p == disc
+            child.refresh = p == disc or p == "object"   # new fields / references to show
             w.children.append(child)
         return w
     if kind == ls.ARRAY:
@@ -225,8 +225,8 @@ def parse(shape: Shape, form: Any, ctx: EditorContext, name: str = "v", prop: st
             number = Decimal(text)
         except InvalidOperation:
             return text            # kept as typed: the schema's diagnostic appears beside the input
-        if not number.is_finite():
-            return text
+        if not number.is_finite() or number.adjusted() > 15:
+            return text            # not a number the document can hold: refused beside the input
         return int(number) if number == number.to_integral_value() else float(number)
     if kind in (ls.EXPR, ls.VALUE):
         return (raw or "").strip("\n")
@@ -248,6 +248,8 @@ def apply_op(value: dict[str, Any], op: str, shape: Shape, new_variant: str | No
     verb, _sep, path = op.partition(":")
     parts = [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")] if path else []
     if verb == "add":
+        if not parts or _shape_at(shape, parts).kind != ls.ARRAY:
+            return value
         container, last = _container(value, shape, parts, create=True)
         if container is None:
             return value
