@@ -37,9 +37,49 @@
     function later() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
     form.addEventListener("input", later);
     form.addEventListener("change", later);
+    if (document.querySelector("[data-testid=typing-restored]")) refresh();
+  }
+
+  // What the analyst typed but has not sent yet is kept in this tab's sessionStorage, so a reload
+  // (or a crash of the page) loses nothing; it comes back only onto the same draft revision.
+  function keepTyping(form) {
+    var revision = form.querySelector("input[name=revision]");
+    if (!revision) return;
+    var key = "designer-typing:" + location.pathname + ":" + (form.getAttribute("action") || "");
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+    if (saved && saved.revision === revision.value && saved.pairs) {
+      var byName = {};
+      saved.pairs.forEach(function (p) { (byName[p[0]] = byName[p[0]] || []).push(p[1]); });
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.name === "csrf_token" || el.name === "revision" || el.type === "submit") return;
+        var values = byName[el.name] || [];
+        if (el.type === "checkbox" || el.type === "radio") el.checked = values.indexOf(el.value) >= 0;
+        else if (values.length && el.type !== "hidden" && el.type !== "file") el.value = values[0];
+      });
+      var note = document.createElement("p");
+      note.className = "flash";
+      note.setAttribute("role", "status");
+      note.setAttribute("data-testid", "typing-restored");
+      note.textContent = (document.querySelector("[data-msg-restored]") || form).getAttribute("data-msg-restored") || "";
+      form.insertBefore(note, form.firstChild);
+    }
+    var timer = null;
+    function store() {
+      var pairs = [];
+      new FormData(form).forEach(function (value, name) {
+        if (name !== "csrf_token" && typeof value === "string") pairs.push([name, value]);
+      });
+      try { sessionStorage.setItem(key, JSON.stringify({revision: revision.value, pairs: pairs})); } catch (e) { /* full */ }
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(store, 200); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    form.addEventListener("submit", function () { clearTimeout(timer); sessionStorage.removeItem(key); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-keep-typing]").forEach(keepTyping);
     document.querySelectorAll("form.field-form").forEach(typeOptions);
     document.querySelectorAll("form[data-preview-url]").forEach(livePreview);
   });

@@ -63,3 +63,28 @@ def test_the_field_editor_shows_the_options_of_the_chosen_type(make_app, live_se
     page.wait_for_load_state()
     assert designer.draft().document["objects"]["sample_test"]["fields"]["result"]["options"] == [
         {"value": "不合格", "label": {"en": "Fail"}}, {"value": "合格"}]
+
+
+def test_typing_not_yet_sent_survives_a_reload(make_app, live_server_for, page):
+    app = make_app()
+    designer = Designer(app)
+    designer.create_object("sample_test", "样品测试")
+    designer.add_field("sample_test", "result", "text", label_zh="结果")
+    server = live_server_for(app)
+    sign_in(page, server, "analyst")
+    page.goto(server.url + "/builder/objects/sample_test/fields/result")
+    page.locator("#in-label_en").fill("Test result")
+    page.get_by_label("类型", exact=True).select_option("picklist")
+    page.get_by_label("选项 1 的值").fill("合格")
+    page.wait_for_timeout(400)
+    page.reload()
+    assert page.get_by_test_id("typing-restored").is_visible()
+    assert page.locator("#in-label_en").input_value() == "Test result"
+    assert page.get_by_label("选项 1 的值").input_value() == "合格"
+    assert page.get_by_test_id("options").is_visible()          # the restored type shows its options
+    assert designer.draft().document["objects"]["sample_test"]["fields"]["result"]["type"] == "text"
+    page.get_by_test_id("save-field").click()
+    page.wait_for_load_state()
+    assert designer.draft().document["objects"]["sample_test"]["fields"]["result"]["options"] == [{"value": "合格"}]
+    page.goto(server.url + "/builder/objects/sample_test/fields/result")
+    assert page.get_by_test_id("typing-restored").count() == 0  # sent: nothing left to restore
