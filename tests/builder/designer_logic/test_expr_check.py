@@ -74,9 +74,9 @@ def test_try_it_evaluates_on_a_record_with_lookup_paths_and_user(any_designer_ap
     found = analyst.get("/builder/expr/records?object=sample_test&q=样品").get_json()["results"]
     assert found == [{"id": rec, "title": "样品一"}]
     assert analyst.get(f"/builder/expr/records?object=sample_test&q=%23{rec}").get_json()["results"][0]["id"] == rec
-    body = post_check(analyst, expr='TEXT(budget * 2) & "/" & account.tier & "/" & $user.role', object="sample_test",
+    body = post_check(analyst, expr='TEXT(budget * 2) & "/" & account.tier & "/" & $user.role & "/" & owner.username', object="sample_test",
                       record_id=rec).get_json()
-    assert body["try"] == {"ok": True, "record_id": rec, "value": "240/A/analyst", "display": "240/A/analyst"}
+    assert body["try"] == {"ok": True, "record_id": rec, "value": "240/A/analyst/boss", "display": "240/A/analyst/boss"}
     blank = post_check(analyst, expr="ISBLANK(budget)", object="sample_test", record_id=rec).get_json()
     assert blank["try"]["display"] == "FALSE"
 
