@@ -5,6 +5,7 @@ signed idempotency token, a honeypot, an optional minimum fill time and per-IP r
 instead of a session CSRF token."""
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -48,8 +49,12 @@ def _bound_body() -> Response | None:
     """A public form accepts a small body only (checked before anything reads the form)."""
     request.max_content_length = MAX_BODY
     if (request.content_length or 0) > MAX_BODY:
-        return _message(413, _("Too much data"), _("What you sent is too large for this form."))
+        return _too_large(None)
     return None
+
+
+def _too_large(form: PublicForm | None) -> Response:
+    return _message(413, _("Too much data"), _("What you sent is too large for this form."), form)
 
 
 def _value(name: str) -> str | None:
@@ -70,8 +75,6 @@ def _embedded() -> bool:
 
 def _localized(view):
     """Run the view in the language of ``?lang=`` (or the hidden ``lang`` field), else the browser's."""
-    import functools
-
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         lang = _lang()
@@ -85,9 +88,9 @@ def _localized(view):
 @bp.context_processor
 def _page_context() -> dict[str, Any]:
     """What every public page needs: embed mode, the chosen language, links to the other language."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    urls = [(code, name, url_for(request.endpoint or "public_forms.form_page", **(request.view_args or {}),
-                                 **args, lang=code)) for code, name in (("zh-CN", "中文"), ("en", "English"))]
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    urls = [(code, name, request.path + "?" + urlencode([*args, ("lang", code)]))
+            for code, name in (("zh-CN", "中文"), ("en", "English"))]
     return {"embed": _embedded(), "lang_param": _lang(), "lang_urls": urls}
 
 
@@ -143,7 +146,7 @@ def form_page(form_key: str):
     try:
         posted = request.form
     except RequestEntityTooLarge:
-        return _message(413, _("Too much data"), _("What you sent is too large for this form."), form)
+        return _too_large(form)
     wait = rate_limit.hit(svc, form, request.remote_addr or "unknown")
     if wait is not None:
         return _message(429, _("Too many submissions"), _(
@@ -156,8 +159,8 @@ def form_page(form_key: str):
     now = svc.clock.now()
     token = tokens.read(svc.settings.secret_key, posted.get("_token"), form.key, now)
     if token is None:
-        return _render(form, visit, data, errors=errors, status=400,
-                       notice=_("This page was open too long or was not sent from our form; check your entries and send it again."))
+        return _render(form, visit, data, errors=errors, status=400, notice=_(
+            "This page was open too long or was not sent from our form; check your entries and send it again."))
     if (now - token.issued_at).total_seconds() < form.min_fill_seconds:
         return _render(form, visit, data, errors=errors, status=400,
                        notice=_("That was very fast. Please check your entries and send the form again."))

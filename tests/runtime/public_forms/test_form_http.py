@@ -225,3 +225,18 @@ def test_the_share_page_gives_analysts_the_snippets_and_is_not_public(form_app):
     assert users.client("rep", "rep1").get("/f/demo/share").status_code == 403
     page = users.client("analyst", "ana").get("/f/demo/share").get_data(as_text=True)
     assert "/f/demo/embed.js" in page and '&lt;iframe src="http://localhost/f/demo?embed=1"' in page
+
+
+def test_hostile_query_strings_and_bodies_get_a_page_not_an_error(form_app):
+    client = form_app.test_client()
+    page = client.get("/f/demo?form_key=x&_external=1&lang=xx&utm_source=%3Cscript%3Ealert(1)%3C/script%3E"
+                      "&utm_campaign=" + "c" * 5000)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<script>alert(1)" not in text
+    assert 'name="utm_campaign" value="' + "c" * 255 + '"' in text
+    assert "form_key=x" in text and "lang=en" in text          # the language links keep the query
+    as_json = client.post("/f/demo", json={"name": "x"})
+    assert as_json.status_code == 400
+    repeated = client.post("/f/demo", data={"name": ["a", "b"], "_token": ["x", "y"], "embed": "1"})
+    assert repeated.status_code == 400 and 'name="embed" value="1"' in repeated.get_data(as_text=True)
+    assert leads(form_app) == []
