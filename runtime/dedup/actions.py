@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from runtime.dedup.keys import drop_keys, prepare, write_keys
+from runtime.dedup.keys import backfill, drop_keys, ref, write_keys
 from runtime.dedup.matching import Match, find_matches
 from runtime.dedup.rules import DedupRule, rules_for
 from runtime.dedup.tables import dedup_flags
@@ -38,11 +38,29 @@ class MergeInstead(Invalid):
         self.survivor_id, self.rule = survivor_id, rule
 
 
+def object_rules(event: SaveEvent) -> tuple[DedupRule, ...]:
+    """The object's rules, compiled once per process and schema version."""
+    schema = event.service.schema
+    key = ("dedup_rules", schema.version, schema.checksum, event.object_name)
+    return event.service.svc.memo.get(key, lambda: rules_for(schema, event.object_name))
+
+
 def _relevant(event: SaveEvent) -> tuple[DedupRule, ...]:
-    rules = rules_for(event.service.schema, event.object_name)
+    rules = object_rules(event)
     if event.action == "update":
         rules = tuple(r for r in rules if set(r.fields) & event.changed)
     return rules
+
+
+def _prepare(event: SaveEvent, rules: tuple[DedupRule, ...]) -> None:
+    """Backfill batches for rules not fully indexed yet; a rule version once complete is remembered
+    by the process (per schema version, so a rollback checks again)."""
+    done = event.service.svc.extras.setdefault("dedup_done", set())
+    version = event.service.schema.version
+    todo = [r for r in rules if (version, ref(r)) not in done]
+    for rule in todo:
+        if backfill(event.conn, event.service.schema, rule):
+            done.add((version, ref(rule)))
 
 
 def titles(conn: sa.Connection, service: Any, object_name: str, ids: list[int]) -> dict[int, str]:
@@ -70,14 +88,14 @@ def _message(rule_raw: Any, name: str) -> str:
 def validate(event: SaveEvent, problems: Problems) -> None:
     if event.action not in ("create", "update"):
         return
-    rules = [r for r in _relevant(event) if r.action == "block" or (r.action == "merge" and event.action == "create")]
+    relevant = _relevant(event)
+    rules = tuple(r for r in relevant if r.action == "block" or (r.action == "merge" and event.action == "create"))
     if not rules:
         return
     schema = event.service.schema
-    prepare(event.conn, schema, event.object_name)
+    _prepare(event, object_rules(event))
     matches = find_matches(event.conn, schema, event.object_name, event.record, exclude_id=event.record_id,
-                           actions={r.action for r in rules})
-    matches = [m for m in matches if any(r.name == m.rule for r in rules)]
+                           rules=rules)
     if not matches:
         return
     names = titles(event.conn, event.service, event.object_name, [m.record_id for m in matches])
@@ -93,29 +111,31 @@ def validate(event: SaveEvent, problems: Problems) -> None:
 
 def after_save(event: SaveEvent) -> None:
     conn, schema, record_id = event.conn, event.service.schema, event.record_id
-    if record_id is None or not rules_for(schema, event.object_name):
+    if record_id is None or not object_rules(event):
         return
     if event.action == "delete":
         drop_keys(conn, event.object_name, record_id)
         return
     if event.action not in ("create", "update", "restore"):
         return
-    rules = rules_for(schema, event.object_name) if event.action == "restore" else _relevant(event)
+    rules = object_rules(event) if event.action == "restore" else _relevant(event)
     if not rules:
         return
     write_keys(conn, rules, record_id, event.record)
-    warn = {r.name for r in rules if r.action == "warn" or (r.action == "merge" and event.action != "create")}
+    warn = tuple(r for r in rules if r.action == "warn" or (r.action == "merge" and event.action != "create"))
     if warn:
-        prepare(conn, schema, event.object_name)
+        _prepare(event, object_rules(event))
         flag(conn, event.object_name, record_id,
-             [m for m in find_matches(conn, schema, event.object_name, event.record, exclude_id=record_id)
-              if m.rule in warn], event.service.now())
+             find_matches(conn, schema, event.object_name, event.record, exclude_id=record_id, rules=warn),
+             event.service.now(), fresh=event.action == "create")
 
 
-def flag(conn: sa.Connection, object_name: str, record_id: int, matches: list[Match], now: Any) -> None:
-    """Replace the record's possible-duplicate flags by ``matches``."""
+def flag(conn: sa.Connection, object_name: str, record_id: int, matches: list[Match], now: Any, *,
+         fresh: bool = False) -> None:
+    """Replace the record's possible-duplicate flags by ``matches`` (``fresh``: it has none yet)."""
     c = dedup_flags.c
-    conn.execute(dedup_flags.delete().where(c.object == object_name, c.record_id == record_id))
+    if not fresh:
+        conn.execute(dedup_flags.delete().where(c.object == object_name, c.record_id == record_id))
     rows = {}
     for m in matches:
         rows.setdefault(m.record_id, {"object": object_name, "record_id": record_id, "other_id": m.record_id,

@@ -86,10 +86,11 @@ def backfill(conn: sa.Connection, app_schema: Any, rule: DedupRule, *, batch: in
     finished = len(rows) < batch
     conn.execute(dedup_rule_state.update().where(s.rule == ref(rule)).values(
         last_id=rows[-1]["id"] if rows else state["last_id"], done=finished))
-    if finished:  # the rule's older definitions are no longer read
-        conn.execute(dedup_keys.delete().where(
-            dedup_keys.c.object == rule.object, dedup_keys.c.rule.startswith(rule.name + ":", autoescape=True),
-            dedup_keys.c.rule != ref(rule)))
+    if finished:  # the rule's older definitions are no longer read; a rollback to one re-indexes it
+        older = sa.and_(dedup_keys.c.rule.startswith(rule.name + ":", autoescape=True), dedup_keys.c.rule != ref(rule))
+        conn.execute(dedup_keys.delete().where(dedup_keys.c.object == rule.object, older))
+        conn.execute(dedup_rule_state.delete().where(s.rule.startswith(rule.name + ":", autoescape=True),
+                                                     s.rule != ref(rule)))
     return finished
 
 

@@ -30,12 +30,14 @@ class Match:
 
 
 def find_matches(conn: sa.Connection, app_schema: Any, object_name: str, values: Mapping[str, Any], *,
-                 exclude_id: int | None = None, actions: Iterable[str] | None = None) -> list[Match]:
+                 exclude_id: int | None = None, actions: Iterable[str] | None = None,
+                 rules: Iterable[DedupRule] | None = None) -> list[Match]:
     """Records of ``object_name`` that ``values`` duplicates under its rules (optionally only rules
-    with one of ``actions``), best first; ``exclude_id`` (the record being updated) never matches."""
+    with one of ``actions``, or only ``rules``), best first; ``exclude_id`` (the record being
+    updated) never matches."""
     wanted = set(actions) if actions is not None else None
     found: dict[tuple[str, int], Match] = {}
-    for rule in rules_for(app_schema, object_name):
+    for rule in rules_for(app_schema, object_name) if rules is None else rules:
         if wanted is not None and rule.action not in wanted:
             continue
         parts = part_values(rule, values)
