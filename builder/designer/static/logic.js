@@ -1,6 +1,7 @@
 /* The designer's logic editors (templates/builder/logic/): small progressive enhancements.
-   - Changing a "kind" select (an action's type, a trigger's type...) saves and re-renders the form,
-     so the fields of the new kind appear at once (without JS the analyst presses Save).
+   - Changing a "kind" select (an action's type, a trigger's type, the object...) says, beside it, that
+     Save shows the fields of the new kind (the page never submits by itself: what the analyst does
+     next is never raced by a reload).
    - Typing not yet saved is kept in this browser (localStorage, per page and draft revision) and
      restored after a reload; saving, or a newer draft revision, forgets it. */
 (function () {
@@ -8,7 +9,6 @@
   var form = document.querySelector("form[data-recover-key]");
   if (!form) return;
   var key = "crm-designer:" + form.dataset.recoverKey;
-  var saveButton = form.querySelector('button[data-testid="save"]');
 
   function fields() {
     var out = [];
@@ -67,9 +67,19 @@
   form.addEventListener("input", snapshot);
   form.addEventListener("change", function (event) {
     snapshot();
-    if (event.target.matches("select[data-refresh]") && saveButton) {
-      localStorage.removeItem(key);
-      form.requestSubmit(saveButton);
+    var select = event.target;
+    if (select.matches("select[data-refresh]")) {
+      var note = select.parentNode.querySelector('[data-refresh-note="' + select.id + '"]');
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "refresh-note";
+        note.setAttribute("role", "status");
+        note.setAttribute("data-refresh-note", select.id);
+        note.setAttribute("data-testid", "refresh-note");
+        note.textContent = form.dataset.msgRefresh;
+        select.insertAdjacentElement("afterend", note);
+      }
+      note.hidden = select.value === select.dataset.initial;
     }
   });
   form.addEventListener("submit", function () { localStorage.removeItem(key); });

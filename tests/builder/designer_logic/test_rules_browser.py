@@ -1,5 +1,5 @@
 """In Chromium: an analyst writes a rule "notify the owner when a sample test enters 已完成" in the
-rules editor (the trigger's fields appear as soon as its type is chosen), and typing that was not
+rules editor (the trigger's own settings appear once its type is saved), and typing that was not
 saved yet survives a reload of the page."""
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def test_an_analyst_writes_a_stage_rule_and_unsaved_typing_survives_a_reload(des
     page.get_by_test_id("create").click()
     page.wait_for_url(server.url + "/builder/rules/notify_done")
 
-    page.get_by_label("类型", exact=True).first.select_option("stage_entered")      # re-renders with the stage
+    page.get_by_label("类型", exact=True).first.select_option("stage_entered")
+    expect(page.get_by_test_id("refresh-note")).to_have_text("保存后即显示该选项的设置。")
+    page.get_by_test_id("save").click()                                         # the trigger's stage appears
     stage = page.get_by_test_id("f-trigger-stage")
     expect(stage).to_be_visible()
     stage.select_option("done")
