@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -14,8 +15,16 @@ def available() -> list[str]:
                   if m.name not in {"harness", "__main__"} and not m.name.startswith("_"))
 
 
+ALIASES = {"import": "imports"}  # `python -m benchmarks import` (a module cannot be called import)
+
+
 def main(argv: list[str]) -> int:
-    names = argv or []
+    argv = list(argv)
+    if "--rows" in argv:  # the imports benchmark: `python -m benchmarks import --rows 10000`
+        at = argv.index("--rows")
+        os.environ["BENCH_IMPORT_ROWS"] = argv[at + 1] if at + 1 < len(argv) else ""
+        del argv[at:at + 2]
+    names = [ALIASES.get(n, n) for n in argv]
     if not names or any(n not in available() for n in names):
         print(f"usage: python -m benchmarks NAME...  (one of: {', '.join(available())})", file=sys.stderr)
         return 2

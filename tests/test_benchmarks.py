@@ -34,3 +34,24 @@ def test_an_unknown_benchmark_lists_the_known_ones():
     assert result.returncode == 2
     assert all(name in result.stderr for name in available())
     assert set(available()) >= {"expressions", "publish", "records", "sla", "automation", "pages", "packs"}
+
+
+def test_the_import_benchmark_file_has_one_duplicate_in_ten(tmp_path):
+    """``python -m benchmarks import``: the generated CSV repeats an earlier lead's mobile or email
+    (written differently) in about 10 % of its rows, and says how many."""
+    import csv
+
+    from benchmarks.__main__ import ALIASES
+    from benchmarks.imports import write_csv
+    from runtime.dedup import normalize
+    assert ALIASES["import"] == "imports"
+    path = tmp_path / "leads.csv"
+    reported = write_csv(path, 2000)
+    seen, repeated = set(), 0
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            keys = {("phone", normalize("phone", row["手机"])), ("email", normalize("email", row["邮箱"]))}
+            keys = {k for k in keys if k[1]}
+            repeated += bool(keys & seen)
+            seen |= keys
+    assert repeated == reported and 150 <= reported <= 250

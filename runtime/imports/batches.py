@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from runtime.i18n import pick_label
 from runtime.imports.cells import cell_text, row_values
-from runtime.imports.duplicates import Duplicate, FileKeys, existing, prepare_matching, strongest
+from runtime.imports.duplicates import Duplicate, FileKeys, existing_many, prepare_matching, strongest
 from runtime.imports.mapping import ColumnMap, field_label
 from runtime.imports.readers import SheetRow
 from runtime.records import Invalid, RecordError, RecordService
@@ -126,12 +126,12 @@ def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> Batc
     schema = plan.service.schema
     pending: list[tuple[SheetRow, dict[str, Any], Duplicate | None, tuple[str, ...]]] = []
     prepare_matching(conn, schema, plan.object_name)
-    for row in rows:
+    rows = list(rows)
+    converted = [row_values(plan.obj, plan.mapping, row.cells) for row in rows]
+    saved = existing_many(conn, schema, plan.object_name, converted)
+    for row, values, known in zip(rows, converted, saved):
         cells = tuple(cell_text(c) for c in row.cells)
-        values = row_values(plan.obj, plan.mapping, row.cells)
-        dup = strongest(plan.keys.check(values))
-        if dup is None:
-            dup = strongest(existing(conn, schema, plan.object_name, values))
+        dup = strongest(plan.keys.check(values)) or strongest(known)
         if dup is not None and dup.action == "block":
             out.issues.append(Issue(row.number, "duplicate", _duplicate_message(plan, dup, True), plan.rule_column(dup),
                                     dup.record_id, dup.first_row, cells))

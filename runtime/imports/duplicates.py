@@ -5,7 +5,7 @@ creates it and reports it, ``merge`` lets the save pipeline merge it into the ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -13,6 +13,7 @@ import runtime.dedup as dedup
 from runtime.dedup import rules_for
 
 SEVERITY = {"block": 3, "merge": 2, "warn": 1}
+LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,37 @@ class FileKeys:
         self._recent.clear()
 
 
-def existing(conn: sa.Connection, schema: Any, object_name: str, values: Mapping[str, Any]) -> list[Duplicate]:
-    """Records already saved that ``values`` duplicates (indexed lookups, runtime/dedup/matching.py)."""
-    return [Duplicate(m.rule, m.action, record_id=m.record_id)
-            for m in dedup.find_matches(conn, schema, object_name, values)]
+def existing_many(conn: sa.Connection, schema: Any, object_name: str,
+                  rows: Sequence[Mapping[str, Any]]) -> list[list[Duplicate]]:
+    """For each of ``rows``, the saved records it duplicates. Exact rules take one indexed query
+    per rule for the whole batch (``dedup_keys``); fuzzy rules ask the matcher row by row."""
+    from runtime.dedup.keys import ref
+    from runtime.dedup.rules import join_key, part_values
+    from runtime.dedup.tables import dedup_keys
+
+    found: list[list[Duplicate]] = [[] for _ in rows]
+    for rule in rules_for(schema, object_name):
+        if rule.fuzzy:
+            for index, values in enumerate(rows):
+                found[index] += [Duplicate(m.rule, m.action, record_id=m.record_id)
+                                 for m in dedup.find_matches(conn, schema, object_name, values, actions={rule.action})
+                                 if m.rule == rule.name]
+            continue
+        wanted: dict[str, list[int]] = {}
+        for index, values in enumerate(rows):
+            parts = part_values(rule, values)
+            if parts is not None:
+                wanted.setdefault(join_key(parts), []).append(index)
+        keys = list(wanted)
+        c = dedup_keys.c
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start:start + LOOKUP_CHUNK]
+            hits = conn.execute(sa.select(c.key, sa.func.min(c.record_id)).where(
+                c.rule == ref(rule), c.kind == "k", c.key.in_(chunk)).group_by(c.key))
+            for key, record_id in hits:
+                for index in wanted[key]:
+                    found[index].append(Duplicate(rule.name, rule.action, record_id=record_id))
+    return found
 
 
 def prepare_matching(conn: sa.Connection, schema: Any, object_name: str) -> None:

@@ -98,6 +98,7 @@ def apply_choices(headers: list[str], obj: ObjectDef, chosen: Mapping[str, Any] 
     errors: dict[str, list[str]] = {}
     by_header = {c.header: c for c in mapping}
     allowed = {f.name for f in importable_fields(obj)} | set(SYSTEM_TARGETS)
+    explicit: set[int] = set()
     for header, field in chosen.items():
         column = by_header.get(header)
         if column is None:
@@ -109,17 +110,19 @@ def apply_choices(headers: list[str], obj: ObjectDef, chosen: Mapping[str, Any] 
             errors.setdefault(header, []).append(
                 _("\"%(field)s\" is not a field that can be imported into.", field=field))
         else:
-            mapping[column.index] = ColumnMap(column.index, header, field, "user")
+            explicit.add(column.index)
+            if field != column.field:  # a confirmed suggestion keeps saying why it was suggested
+                mapping[column.index] = ColumnMap(column.index, header, field, "user")
     seen: dict[str, str] = {}
     for column in mapping:  # the user's choices first; a suggestion they displace is dropped
-        if column.field is not None and column.how == "user":
+        if column.field is not None and column.index in explicit:
             if column.field in seen:
                 errors.setdefault(column.header, []).append(
                     _("Columns \"%(a)s\" and \"%(b)s\" both go into %(field)s.", a=seen[column.field],
                       b=column.header, field=column.field))
             seen[column.field] = column.header
     for column in list(mapping):
-        if column.field is not None and column.how != "user" and column.field in seen:
+        if column.field is not None and column.index not in explicit and column.field in seen:
             mapping[column.index] = ColumnMap(column.index, column.header, None, "none")
     if errors:
         raise MappingProblem(errors)

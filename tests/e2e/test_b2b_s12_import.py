@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.packs import TEMPLATES, import_pack, load_pack
+from tests.e2e.test_b2b_s12_dedup import b2b  # noqa: F401 - the B2B pack app with its people (fixture)
 from tests.fixtures_app import Users
 from tests.runtime.imports.conftest import Importer, csv_bytes
 
@@ -23,27 +23,19 @@ ROWS = [
 
 
 @pytest.fixture
-def b2b(make_app, db_url):
-    app = make_app(database_url=db_url)
-    users = Users(app)
-    boss = users.add("boss", "admin", password=None)
-    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        import_pack(app.extensions["crm"], load_pack(TEMPLATES / "b2b_sales"), actor_id=boss)
-    users.add("mgr", "manager", team="b2b_east", region="华东", password=None)
-    users.add("rep1", "rep", team="b2b_east", manager="mgr", region="华东", password=None)
-    users.add("rep2", "rep", team="b2b_east", manager="mgr", region="华东", password=None)
-    app.importer = lambda name: Importer(app, users.token(name))
-    return app
+def importer(b2b):
+    users = Users(b2b)
+    return lambda name: Importer(b2b, users.token(name))
 
 
-def test_s12_importing_a_csv_with_duplicates_reports_each_of_them(b2b):
-    rep2 = b2b.importer("rep2")
+def test_s12_importing_a_csv_with_duplicates_reports_each_of_them(importer):
+    rep2 = importer("rep2")
     known = rep2.app.test_client().post("/api/v1/records/b2b_lead", headers=rep2.headers, json={
         "company": "精工制造", "industry": "制造", "region": "华东", "email": "wang.fang@jinggong.com"})
     assert known.status_code == 201, known.get_json()
     known_id = known.get_json()["id"]
 
-    rep1 = b2b.importer("rep1")
+    rep1 = importer("rep1")
     content = csv_bytes(ROWS, HEADERS)
     preview = rep1.post("/api/v1/imports/b2b_lead/preview", content=content, name="展会签到.csv").get_json()
     assert {c["header"]: c["field"] for c in preview["mapping"]} == {

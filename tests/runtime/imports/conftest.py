@@ -95,3 +95,14 @@ def lead_app(any_app):
 @pytest.fixture
 def importer(lead_app):
     return Importer(lead_app, Users(lead_app).token("rep1", "rep"))
+
+
+@pytest.fixture
+def babel_context():
+    """A bare request context, for the pure parts whose messages go through flask_babel."""
+    from flask import Flask
+    from flask_babel import Babel
+    app = Flask(__name__)
+    Babel(app)
+    with app.test_request_context():
+        yield

@@ -3,26 +3,18 @@ user's choices win, unknown columns are ignored with a note, mistakes are named.
 from __future__ import annotations
 
 import pytest
-from flask import Flask
-from flask_babel import Babel
 
 import schema_store
 from runtime.imports.cells import row_values
 from runtime.imports.mapping import MappingProblem, apply_choices, ignored_note, suggest
 from tests.runtime.imports.app_doc import DOC
 
+pytestmark = pytest.mark.usefixtures("babel_context")  # messages in a request, untranslated
+
 
 @pytest.fixture(scope="module")
 def lead():
     return schema_store.compile_app(DOC).objects["lead"]
-
-
-@pytest.fixture(autouse=True)
-def request_context():
-    app = Flask(__name__)
-    Babel(app)
-    with app.test_request_context():
-        yield
 
 
 def fields(mapping):

@@ -7,8 +7,6 @@ import inspect
 from decimal import Decimal
 
 import pytest
-from flask import Flask
-from flask_babel import Babel
 
 from runtime.imports.readers import FileProblem, TableFile, sniff_kind
 from tests.runtime.imports.conftest import csv_bytes, xlsx_bytes
@@ -16,13 +14,7 @@ from tests.runtime.imports.conftest import csv_bytes, xlsx_bytes
 ROWS = [["张三", "13800138000", "zs@example.com", "1200.5"], ["李四", "", "ls@example.com", ""]]
 HEAD = ["姓名", "手机号", "邮箱", "预算"]
 
-
-@pytest.fixture(autouse=True)
-def request_context():
-    app = Flask(__name__)
-    Babel(app)
-    with app.test_request_context():
-        yield
+pytestmark = pytest.mark.usefixtures("babel_context")  # messages in a request, untranslated
 
 
 def table(tmp_path, content: bytes, name="leads.csv", sheet=None) -> TableFile:
