@@ -26,6 +26,7 @@ def fill_and_fix(target) -> None:
     target.get_by_test_id("form-submit").click()
     target.get_by_test_id("error-booth_no").wait_for()
     assert target.get_by_test_id("error-booth_no").inner_text() == "来自「展会」的访客必须填写此项。"
+    assert target.locator("#f-booth_no").evaluate("el => el === document.activeElement")   # focus is there
     assert target.get_by_label("公司").input_value() == "迈瑞医疗"            # nothing typed is lost
     assert target.get_by_label("CRM").is_checked()
     target.get_by_label("展位号").fill("E3-112")
