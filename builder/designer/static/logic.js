@@ -6,6 +6,9 @@
      restored after a reload; saving, or a newer draft revision, forgets it. */
 (function () {
   "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (f) {
+    f.addEventListener("submit", function (event) { if (!window.confirm(f.dataset.confirm)) event.preventDefault(); });
+  });
   var form = document.querySelector("form[data-recover-key]");
   if (!form) return;
   var key = "crm-designer:" + form.dataset.recoverKey;

@@ -39,6 +39,7 @@ def test_an_analyst_writes_a_stage_rule_and_unsaved_typing_survives_a_reload(des
     assert rule["trigger"] == {"type": "stage_entered", "stage": "done"}
     assert rule["actions"] == [{"type": "notify", "to": [{"kind": "owner"}], "message": {"zh-CN": "样品测试 {name} 已完成"}}]
 
+    page.screenshot_as("rule-editor")
     page.get_by_label("显示名 (中文)").first.fill("完成时通知负责人")                   # typed, not saved
     page.reload()
     expect(page.get_by_test_id("restored")).to_be_visible()
