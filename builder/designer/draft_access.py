@@ -2,6 +2,7 @@
 (404 when absent), the live document to compare with, and moving a key within an ordered map."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort
@@ -12,6 +13,7 @@ from builder.designer.saving import Refused
 from runtime.i18n import pick_label
 from runtime.services import services
 from schema_store.names import API_NAME, reserved_reason
+from schema_store.publish import app_timezone
 
 
 def objects(document: dict[str, Any]) -> dict[str, Any]:
@@ -74,3 +76,14 @@ def api_name_problem(name: str, taken: Any) -> str | None:
     if name in taken:
         return _("'%(name)s' already exists.", name=name)
     return None
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """A stored (UTC) time in the app's time zone (the live calendar's, default Asia/Shanghai)."""
+    if value is None:
+        return ""
+    svc = services()
+    with svc.engine.connect() as conn:
+        app = svc.schema_cache.get(conn) if schema_store.live_version(conn) else None
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return aware.astimezone(app_timezone(app)).strftime("%Y-%m-%d %H:%M")

@@ -49,6 +49,7 @@ def render_preview(app: schema_store.AppSchema, object_name: str) -> Markup:
     actor = current_user._get_current_object()  # type: ignore[attr-defined]
     now = services().clock.now()
     ctx = context({}, actor=actor, now=now, tz=tz, is_new=True)
-    form = build_form(obj, {}, {}, states=field_states(obj, {}, ctx, lambda _name: True), sections_visible=section_states(obj, app.expression, ctx),
+    form = build_form(obj, {}, {}, states=field_states(obj, {}, ctx, lambda _name: True),
+                      sections_visible=section_states(obj, app.expression, ctx),
                       can_see=lambda _name: True, label=pick_label)
     return render_form(form)

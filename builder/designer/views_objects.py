@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 import schema_store
 from builder.designer import bp, drafting
-from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, move_key, object_for_change,
-                                           object_or_404, objects)
+from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, local_time,
+                                           move_key, object_for_change, object_or_404, objects)
 from builder.designer.field_form import label_inputs
 from builder.designer.saving import Refused, apply, conflict_message, label_from, posted_revision
 from runtime.i18n import current_language
@@ -43,6 +43,7 @@ def home(errors: dict[str, str] | None = None, status: int = 200):
     problems = schema_store.validate(draft.document)
     values = request.form if errors else {}
     return render_template("builder/home.html", draft=draft, saved_by=_saved_by(draft), rows=rows,
+                           saved_at=local_time(draft.updated_at),
                            removed=removed, problems=len(problems), changed=draft.revision > 0 and
                            draft.document != (live or {"objects": {}}), errors=errors or {},
                            values=values, lang=current_language()), status

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 import schema_store
 from builder.designer import bp, drafting
+from builder.designer.draft_access import local_time
 from builder.designer.editor_links import editor_link
 from builder.designer.references import affected
 from builder.designer.saving import conflict_message, posted_revision
@@ -103,6 +104,9 @@ def publish_draft():
         flash(conflict_message(draft.revision), "error")
         return publish_page(None, 409)
     plan = _plan_view(draft)
+    if plan["nothing"]:
+        flash(_("The draft is the same as the live version: nothing to publish."), "info")
+        return redirect(url_for("designer.versions_page"))
     confirmed = request.form.get(CONFIRM) == "1"
     if plan["needs_confirmation"] and not confirmed:
         return publish_page(_("This publish archives data. Read the impact below and tick the confirmation "
@@ -147,7 +151,8 @@ def versions_page(error: str | None = None, status: int = 200, problems: list | 
         items = schema_store.list_versions(conn)
         live = schema_store.live_version(conn)
     names = _names({v.published_by for v in items})
-    rows = [{"version": v.version, "at": v.published_at, "by": names.get(v.published_by, "—"), "note": v.note,
+    rows = [{"version": v.version, "at": local_time(v.published_at), "by": names.get(v.published_by, "—"),
+             "note": v.note,
              "rollback_of": v.rollback_of, "ops": len(v.ops), "live": v.version == live} for v in reversed(items)]
     return render_template("builder/versions.html", rows=rows, live=live, error=error, problems=problems or [],
                            draft=drafting.current()), status

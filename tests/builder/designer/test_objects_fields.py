@@ -13,6 +13,8 @@ def test_only_analysts_and_admins_open_the_designer(designer):
     assert anonymous.get("/builder").status_code in (302, 401)
     admin = designer.users.client("admin")
     assert admin.get("/builder").status_code == 200
+    no_token = designer.client.post("/builder/objects", data={"revision": "0", "name": "x", "label_zh": "X"})
+    assert no_token.status_code == 400 and designer.draft().revision == 0       # CSRF: refused, nothing saved
 
 
 def test_an_object_is_created_relabelled_and_archived_in_the_draft(designer):
@@ -174,6 +176,8 @@ def test_discarding_the_draft_returns_to_the_live_version(designer):
     assert designer.post("/builder/discard").status_code == 302
     draft = designer.draft()
     assert draft.revision == 0 and list(draft.document["objects"]) == ["sample_test"]
+    assert 'data-testid="nothing-to-publish"' in text(designer.get("/builder/publish"))
+    assert designer.publish().status_code == 302 and designer.live().version == 1   # no empty version
 
 
 def test_validation_rules_are_written_in_order_and_refused_beside_their_inputs(designer):
