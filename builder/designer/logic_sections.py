@@ -2,7 +2,7 @@
 lives in the document, its schema, how a new one starts, and what references resolve to."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from builder.designer import logic_schema as ls
