@@ -38,3 +38,17 @@ def test_redis_counts_submissions_per_ip_and_window(make_app, redis_url):
     assert len(leads(app)) == 3
     with app.extensions["crm"].engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(rate_hits)).scalar() == 0
+
+
+def test_an_unreachable_redis_falls_back_to_counting_in_the_database(make_app):
+    app = make_app(redis_url="redis://127.0.0.1:1/0")          # nothing listens there
+    publish_forms(app, form_doc(rate_limit={"per_minute": 1}))
+    v = Visitor(app.test_client())
+    data = {"name": "王芳", "phone": "13900139000", "booth_no": "A-1"}
+    v.open("/f/demo?utm_source=expo")
+    assert v.submit(data).status_code == 200
+    v.open("/f/demo?utm_source=expo")
+    assert v.submit(data).status_code == 429
+    assert len(leads(app)) == 1
+    with app.extensions["crm"].engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(rate_hits)).scalar() == 3   # minute, hour, day
