@@ -47,8 +47,12 @@ class BatchResult:
     ids: dict[int, int] = field(default_factory=dict)   # row number -> record id (created or merged into)
 
     @property
+    def refused_rows(self) -> set[int]:
+        return {i.row for i in self.issues if i.refused}
+
+    @property
     def refused(self) -> int:
-        return len({i.row for i in self.issues if i.refused})
+        return len(self.refused_rows)
 
 
 @dataclass
@@ -124,7 +128,8 @@ def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> Batc
     """Judge and save ``rows`` on ``conn`` (rolled back to a savepoint on a dry run)."""
     out = BatchResult()
     schema = plan.service.schema
-    pending: list[tuple[SheetRow, dict[str, Any], Duplicate | None, tuple[str, ...]]] = []
+    pending: list[Pending] = []
+    held: list[Pending] = []   # merge duplicates of an earlier row of the file: merged after it is saved
     prepare_matching(conn, schema, plan.object_name)
     rows = list(rows)
     converted = [row_values(plan.obj, plan.mapping, row.cells) for row in rows]
@@ -136,35 +141,58 @@ def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> Batc
             out.issues.append(Issue(row.number, "duplicate", _duplicate_message(plan, dup, True), plan.rule_column(dup),
                                     dup.record_id, dup.first_row, cells))
             continue
+        if dup is not None and dup.action == "merge" and dup.first_row is not None:
+            held.append((row, values, dup, cells))
+            continue
         plan.keys.remember(row.number, values)
         pending.append((row, values, dup, cells))
     savepoint = conn.begin_nested() if plan.dry_run else None
-    result = plan.service.create_many(plan.object_name, [p[1] for p in pending], conn=conn)
-    for index, (row, values, dup, cells) in enumerate(pending):
+    _create(conn, plan, out, pending)
+    orphans = []
+    for row, values, dup, cells in held:
+        target = out.ids.get(dup.first_row)   # saved in this batch; earlier batches: the pipeline finds it
+        if target is not None and _merge(conn, plan, target, values):
+            out.issues.append(_merged(plan, row.number, target, dup.rule, dup, cells))
+            out.ids[row.number] = target
+        elif target is None and plan.dry_run and dup.first_row not in out.refused_rows:
+            out.issues.append(Issue(row.number, "merged", _("Merged with row %(row)s (rule %(rule)s).",
+                                                            row=dup.first_row, rule=plan.rule_label(dup.rule)),
+                                    plan.rule_column(dup), None, dup.first_row, cells))
+        else:  # an earlier batch's row (the pipeline merges), a refused one, or no right to update
+            plan.keys.remember(row.number, values)
+            orphans.append((row, values, None, cells))
+    if orphans:
+        _create(conn, plan, out, orphans)
+    if savepoint is not None:
+        savepoint.rollback()
+    return out
+
+
+Pending = tuple[SheetRow, dict[str, Any], "Duplicate | None", tuple[str, ...]]
+
+
+def _merged(plan: Plan, row: int, target: int, rule: str, dup: Duplicate | None, cells: tuple[str, ...]) -> Issue:
+    return Issue(row, "merged", _("Merged into record #%(id)s (rule %(rule)s).", id=target, rule=plan.rule_label(rule)),
+                 plan.rule_column(dup) if dup else None, target, dup.first_row if dup else None, cells)
+
+
+def _create(conn: sa.Connection, plan: Plan, out: BatchResult, items: list[Pending]) -> None:
+    """``create_many`` for ``items``; a ``merge`` refusal from the pipeline becomes a merge."""
+    result = plan.service.create_many(plan.object_name, [values for _r, values, _d, _c in items], conn=conn)
+    for index, (row, values, dup, cells) in enumerate(items):
         error = result.errors.get(index)
         survivor = getattr(error, "survivor_id", None)
         if survivor is not None and _merge(conn, plan, survivor, values):
-            rule = plan.rule_label(getattr(error, "rule", "") or (dup.rule if dup else ""))
-            out.issues.append(Issue(row.number, "merged", _("Merged into record #%(id)s (rule %(rule)s).",
-                                                            id=survivor, rule=rule),
-                                    plan.rule_column(dup) if dup else None, survivor,
-                                    dup.first_row if dup else None, cells))
+            out.issues.append(_merged(plan, row.number, survivor, getattr(error, "rule", "") or (dup.rule if dup else ""),
+                                      dup, cells))
             out.ids[row.number] = survivor
             continue
         if error is not None:
             out.issues.extend(_invalid_issues(plan, row.number, error, cells))
             plan.keys.forget(row.number)
             continue
-        if dup is not None and dup.action == "merge" and plan.dry_run and dup.first_row is not None:
-            out.issues.append(Issue(row.number, "merged", _("Merged with row %(row)s (rule %(rule)s).",
-                                                            row=dup.first_row, rule=plan.rule_label(dup.rule)),
-                                    plan.rule_column(dup), None, dup.first_row, cells))
-            continue
         out.created += 1
         out.ids[row.number] = result.ids[index]
         if dup is not None:
             out.issues.append(Issue(row.number, "warning", _duplicate_message(plan, dup, False),
                                     plan.rule_column(dup), dup.record_id, dup.first_row, cells))
-    if savepoint is not None:
-        savepoint.rollback()
-    return out

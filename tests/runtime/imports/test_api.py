@@ -84,6 +84,23 @@ def test_a_merge_rule_fills_the_existing_record_instead_of_creating_one(importer
     assert job["errors"][0]["kind"] == "merged" and job["errors"][0]["record_id"] == saved[0]["id"]
 
 
+@pytest.mark.parametrize("batch_size", ["500", "1"])
+def test_with_a_merge_rule_a_repeated_row_of_the_file_fills_the_first_one(importer, lead_app, batch_size):
+    publish(lead_app, doc(duplicates={"same_phone": {**DOC["duplicates"]["same_phone"], "action": "merge"}}))
+    rows = [["张三", "13800138000", "", "", "", "", "", ""],
+            ["张三丰", "+86 138 0013 8000", "zs@example.com", "", "重点", "", "", ""],
+            ["李四", "13900139000", "ls@example.com", "", "", "", "", ""]]
+    dry = importer.job(importer.start(csv_bytes(rows), batch_size=batch_size, dry_run="1"))
+    assert (dry["result"]["created"], dry["result"]["merged"]) == (2, 1)
+    assert records_in_db(lead_app) == []
+    job = importer.job(importer.start(csv_bytes(rows), batch_size=batch_size))
+    saved = records_in_db(lead_app)
+    assert [(r["name"], r["email"]) for r in saved] == [("张三", "zs@example.com"), ("李四", "ls@example.com")]
+    assert (job["result"]["created"], job["result"]["merged"]) == (2, 1)
+    (merged,) = job["errors"]
+    assert (merged["row"], merged["kind"], merged["record_id"]) == (3, "merged", saved[0]["id"])
+
+
 def test_a_dry_run_checks_everything_and_saves_nothing(importer, lead_app):
     job = importer.job(importer.start(csv_bytes(ROWS), dry_run="1"))
     assert job["status"] == "done" and job["result"]["dry_run"] is True
