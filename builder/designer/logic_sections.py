@@ -9,6 +9,7 @@ from builder.designer import logic_schema as ls
 from builder.designer.expr_fields import draft_fields
 from builder.designer.logic_form import EditorContext, Options
 from builder.designer.logic_labels import property_label, variant_label
+from runtime.api.expressions import EXPRESSION_TYPES
 from schema_store.check_context import BUILTIN_ROLES
 from schema_store.diagnostics import pointer
 
@@ -129,6 +130,7 @@ def editor_context(document: Mapping[str, Any], object_name: str, lang: str,
                    hidden: frozenset[str] = frozenset()) -> EditorContext:
     fields = draft_fields(document, object_name) or {} if object_name else {}
     types = {name: getattr(spec, "type", spec) for name, spec in fields.items() if "." not in name}
+    types = {name: t for name, t in types.items() if t in EXPRESSION_TYPES}   # what the live check accepts
     return EditorContext(object_name=object_name, label=property_label, variant_label=variant_label,
                          refs=references(document, object_name, lang), expects=EXPECTS, hidden=hidden,
                          field_types=types)
