@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from runtime.dedup.keys import backfill, drop_keys, ref, write_keys
+from runtime.dedup.keys import backfill, drop_keys, indexed, ref, write_keys
 from runtime.dedup.matching import Match, find_matches
 from runtime.dedup.rules import DedupRule, rules_for
 from runtime.dedup.tables import dedup_flags
@@ -57,10 +57,13 @@ def _prepare(event: SaveEvent, rules: tuple[DedupRule, ...]) -> None:
     by the process (per schema version, so a rollback checks again)."""
     done = event.service.svc.extras.setdefault("dedup_done", set())
     version = event.service.schema.version
-    todo = [r for r in rules if (version, ref(r)) not in done]
-    for rule in todo:
-        if backfill(event.conn, event.service.schema, rule):
+    for rule in rules:
+        if (version, ref(rule)) in done:
+            continue
+        if indexed(event.conn, rule):  # committed: safe to remember (this save may still roll back)
             done.add((version, ref(rule)))
+        else:
+            backfill(event.conn, event.service.schema, rule)
 
 
 def titles(conn: sa.Connection, service: Any, object_name: str, ids: list[int]) -> dict[int, str]:

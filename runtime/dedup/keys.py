@@ -63,11 +63,16 @@ def _state(conn: sa.Connection, rule: DedupRule) -> Mapping[str, Any]:
     return conn.execute(sa.select(dedup_rule_state).where(s.rule == row["rule"]).with_for_update()).mappings().one()
 
 
+def indexed(conn: sa.Connection, rule: DedupRule) -> bool:
+    """Whether the backfill of this rule version is complete."""
+    s = dedup_rule_state.c
+    return bool(conn.execute(sa.select(s.done).where(s.rule == ref(rule))).scalar())
+
+
 def backfill(conn: sa.Connection, app_schema: Any, rule: DedupRule, *, batch: int = BATCH) -> bool:
     """Index the next ``batch`` live records under ``rule``; True when every record is indexed."""
     s = dedup_rule_state.c
-    done = conn.execute(sa.select(s.done).where(s.rule == ref(rule))).scalar()
-    if done:
+    if indexed(conn, rule):
         return True
     state = _state(conn, rule)
     if state["done"]:
