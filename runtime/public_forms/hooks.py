@@ -22,6 +22,7 @@ from runtime.public_forms import tokens
 from runtime.public_forms.definition import PublicForm
 from runtime.public_forms.email_policy import free_mail_domain
 from runtime.records.checks import Problems
+from runtime.records.evaluation import compute_formulas
 from runtime.records.hooks import SaveEvent, SaveHooks
 
 ATTRIBUTE = "public_form_submission"   # set on the RecordService doing the submission
@@ -91,7 +92,10 @@ def validate(event: SaveEvent, problems: Problems) -> None:
     if form.validations:
         schema = event.service.schema
         exprs = [schema.expression(path) for path, _rule in form.validations]
-        ctx = _ctx_for(event)(exprs)
+        formulas = [f.formula for f in form.object.fields.values() if f.formula is not None]
+        ctx, full = eval_context(event.service.svc, event.conn, schema, event.object_name, event.record,
+                                 [*exprs, *formulas], actor=event.service.actor, is_new=True)
+        compute_formulas(form.object, full, lambda _record: ctx)   # ctx reads ``full``: formulas included
         for expr, (_path, rule) in zip(exprs, form.validations):
             if evaluate(expr, ctx, False) is True:
                 message = pick_label(rule.get("message"), lang)

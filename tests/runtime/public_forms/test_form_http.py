@@ -240,3 +240,12 @@ def test_hostile_query_strings_and_bodies_get_a_page_not_an_error(form_app):
     repeated = client.post("/f/demo", data={"name": ["a", "b"], "_token": ["x", "y"], "embed": "1"})
     assert repeated.status_code == 400 and 'name="embed" value="1"' in repeated.get_data(as_text=True)
     assert leads(form_app) == []
+
+
+def test_the_forms_validations_see_formula_fields_and_inactive_ones_are_skipped(form_app):
+    v = Visitor(form_app.test_client())
+    v.open(EXPO)
+    assert v.submit({**GOOD, "name": "张", "booth_no": "A-1"}, **{"Accept-Language": "zh-CN"}).status_code == 422
+    assert field_error(v.page, "name") == "请填写全名" and "不会出现" not in v.page
+    assert v.submit({**GOOD, "name": "张伟", "booth_no": "A-1"}).status_code == 200
+    assert [lead["name"] for lead in leads(form_app)] == ["张伟"]
