@@ -16,7 +16,7 @@ from builder.designer.draft_access import local_time
 from builder.designer.editor_links import editor_link
 from builder.designer.references import affected
 from builder.designer.saving import conflict_message, posted_revision
-from runtime.i18n import current_language
+from runtime.i18n import current_language, pick_label
 from runtime.services import services
 from runtime.users import get_actor
 from schema_store.database import begin_write
@@ -60,6 +60,13 @@ def problem_items(diagnostics: Any, document: dict[str, Any]) -> list[dict[str, 
     return out
 
 
+def _new_fields(app: schema_store.AppSchema | None, op: schema_store.SchemaOp) -> list[str]:
+    """For a new object: its fields as ``label (name, type)``, so the plan shows what it holds."""
+    if op.kind != "create_object" or app is None or op.object not in app.objects:
+        return []
+    return [f"{pick_label(f.label) or f.name} ({f.name}, {f.type})" for f in app.objects[op.object].fields.values()]
+
+
 def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
     svc = services()
     lang = current_language()
@@ -74,7 +81,7 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
                    ("drop_object", "remove_field")]
     return {"ok": plan.ok, "live": plan.live_version,
             "problems": problem_items(plan.diagnostics, draft.document),
-            "ops": [op.to_dict(lang) for op in plan.ops],
+            "ops": [dict(op.to_dict(lang), details=_new_fields(plan.app, op)) for op in plan.ops],
             "impact": [dict(i.to_dict(lang), destructive=i in destructive) for i in plan.impact if i.op.ddl],
             "destructive": bool(destructive),
             "needs_confirmation": any(d.code in confirm_only for d in blocking) or bool(destructive),

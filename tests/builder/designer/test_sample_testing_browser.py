@@ -104,7 +104,7 @@ def test_an_analyst_builds_sample_testing_and_a_rep_runs_a_sample_through_it(mak
 
     page.goto(server.url + "/builder/publish")
     ops = page.get_by_test_id("ops").inner_text()
-    assert "sample_test" in ops
+    assert "sample_test" in ops and "检测报告 (report, file)" in ops and "notify_done" in ops
     page.screenshot_as("publish-plan")
     page.get_by_test_id("publish").click()
     saved(page)
