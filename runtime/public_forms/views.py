@@ -22,6 +22,7 @@ from runtime.public_forms import rate_limit, submission, tokens
 from runtime.public_forms.channel import Visit, channel_of
 from runtime.public_forms.definition import PublicForm, load_form
 from runtime.public_forms.page import build_fields, other_errors
+from runtime.public_forms.snippets import embed_snippets
 from runtime.services import services
 from schema_store import AppSchema
 
@@ -202,7 +203,6 @@ def share(form_key: str):
     form = _form(form_key)
     if form is None:
         return _unavailable()
-    url = url_for("public_forms.form_page", form_key=form.key, _external=True)
-    return render_template("forms/share.html", form=form, title=pick_label(form.title), url=url,
-                           embed_url=url + "?" + urlencode({"embed": "1"}),
-                           script_url=url_for("public_forms.embed_script", form_key=form.key, _external=True))
+    title = pick_label(form.title)
+    snippets = embed_snippets(url_for("public_forms.form_page", form_key=form.key, _external=True), title)
+    return render_template("forms/share.html", form=form, title=title, snippets=snippets)

@@ -67,3 +67,12 @@ def test_tokens_are_signed_per_form_and_expire():
     assert tokens.read("secret-key-0123456789", token[:-2] + "xx", "demo", now) is None
     assert tokens.read("secret-key-0123456789", ["list"], "demo", now) is None
     assert tokens.issue("secret-key-0123456789", "demo", now) != token
+
+
+def test_embed_snippets_are_ready_to_paste_and_escape_the_title():
+    from runtime.public_forms.snippets import embed_snippets
+    s = embed_snippets("https://crm.example.com/f/demo?utm_source=x", 'Book "a" demo <now>')
+    assert s.link == "https://crm.example.com/f/demo"
+    assert s.script == '<script src="https://crm.example.com/f/demo/embed.js" async></script>'
+    assert s.iframe.startswith('<iframe src="https://crm.example.com/f/demo?embed=1" '
+                               'title="Book &#34;a&#34; demo &lt;now&gt;"')

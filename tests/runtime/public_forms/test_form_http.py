@@ -224,7 +224,8 @@ def test_the_share_page_gives_analysts_the_snippets_and_is_not_public(form_app):
     users = Users(form_app)
     assert users.client("rep", "rep1").get("/f/demo/share").status_code == 403
     page = users.client("analyst", "ana").get("/f/demo/share").get_data(as_text=True)
-    assert "/f/demo/embed.js" in page and '&lt;iframe src="http://localhost/f/demo?embed=1"' in page
+    assert "&lt;script src=&#34;http://localhost/f/demo/embed.js&#34; async&gt;" in page
+    assert "&lt;iframe src=&#34;http://localhost/f/demo?embed=1&#34; title=&#34;预约演示&#34;" in page
 
 
 def test_hostile_query_strings_and_bodies_get_a_page_not_an_error(form_app):
