@@ -2,13 +2,18 @@
 (``warn`` flags, either direction, live records the reader may see) and "merged into #N"."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from runtime.dedup.actions import titles
 from runtime.dedup.merging import merged_into
 from runtime.dedup.tables import dedup_flags
+from runtime.i18n import pick_label
+from runtime.records.tables import record_history
 
 
 def possible_duplicates(service: Any, object_name: str, record_id: int, conn: sa.Connection | None = None
@@ -63,4 +68,33 @@ def duplicate_notes(service: Any, object_name: str, record_id: int, merged_incom
     found = possible_duplicates(service, object_name, record_id)
     if found:
         out["possible_duplicates"] = found
+    return out
+
+
+def merge_timeline(service: Any, object_name: str, record_id: int) -> list[dict[str, Any]]:
+    """Timeline source: merges into this record, and this record's own merge into another."""
+    h = record_history.c
+    with service.svc.engine.connect() as conn:
+        rows = conn.execute(sa.select(h.action, h.new_value, h.at).where(
+            h.object == object_name, h.record_id == record_id, h.action.in_(("merge", "merged")))
+            .order_by(h.id)).all()
+    obj = service.schema.objects.get(object_name)
+
+    def labels(names: Any) -> str:
+        fields = obj.fields if obj is not None else {}
+        return ", ".join(pick_label(fields[n].label) or n if n in fields else str(n) for n in names or ()) or "—"
+    out = []
+    for action, raw, at in rows:
+        data = json.loads(raw) if raw else {}
+        if action == "merged":
+            title = _("Merged into #%(id)s", id=data.get("survivor_id"))
+        elif "merged_id" in data:
+            title = _("#%(id)s merged into this record; values taken: %(fields)s", id=data["merged_id"],
+                      fields=labels(data.get("taken")))
+        else:
+            title = _("A new record matching rule %(rule)s was merged in; fields filled: %(fields)s",
+                      rule=data.get("rule", ""), fields=labels(data.get("filled")))
+        when = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+        out.append({"kind": "merge", "at": when.astimezone(service.tz).isoformat(), "action": action,
+                    "title": title, **data})
     return out

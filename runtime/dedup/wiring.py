@@ -9,7 +9,7 @@ from flask import Flask
 from runtime.dedup import actions, tables  # noqa: F401 - tables before create_all
 from runtime.dedup import api, pages  # noqa: F401 - routes on runtime.api.bp and runtime.ui.bp
 from runtime.dedup.keys import backfill_all
-from runtime.dedup.notices import possible_duplicates
+from runtime.dedup.notices import merge_timeline, possible_duplicates
 from runtime.dedup.rules import rules_for
 
 
@@ -38,5 +38,8 @@ def init_app(app: Flask) -> None:
     svc.hooks.register("validate", actions.validate)
     svc.hooks.register("after_save", actions.after_save)
     app.jinja_env.globals["dedup_notice"] = _notice
+    sources = svc.extras.setdefault("timeline_sources", [])
+    if merge_timeline not in sources:
+        sources.append(merge_timeline)
     from runtime.stages.tick import register_tick
     register_tick(svc, "dedup_backfill", _backfill_task)

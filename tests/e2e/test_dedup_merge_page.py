@@ -60,6 +60,7 @@ def test_manager_merges_a_flagged_duplicate_side_by_side(merge_app, live_server_
     assert page.get_by_test_id("value-phone").inner_text().replace(" ", "").endswith("13900139000")
     assert "杭州" in page.get_by_test_id("value-city").inner_text()
     assert "展会交流" in page.content()                                     # the child came along
+    assert f"#{gone} 已合并到此记录；采用其值的字段：城市, 手机" in page.get_by_test_id("timeline").inner_text()
     page.screenshot_as("merged")
     page.goto(f"{server.url}/app/lead/{gone}")
     page.get_by_test_id("merged-notice").wait_for()

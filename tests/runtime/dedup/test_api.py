@@ -91,6 +91,8 @@ def test_merge_two_records_relinks_children_and_keeps_history(crm):
     history = mgr.get(f"{LEADS}/{keep['id']}/history").json["history"]
     merge = next(h for h in history if h["action"] == "merge")
     assert merge["new"]["merged_id"] == gone["id"] and set(merge["new"]["taken"]) == {"phone", "city"}
+    timeline = mgr.get(f"{LEADS}/{keep['id']}/timeline").json["timeline"]
+    assert any(e["kind"] == "merge" and e["merged_id"] == gone["id"] for e in timeline)
     # the merged record is archived, says where it went, and its own history stays readable
     old = mgr.get(f"{LEADS}/{gone['id']}")
     assert old.status_code == 410 and old.json["merged_into"] == keep["id"]
