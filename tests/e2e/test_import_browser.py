@@ -35,6 +35,7 @@ def test_upload_map_preview_import_and_watch_the_progress_bar(make_app, redis_ur
     assert page.get_by_test_id("map-备注").input_value() == ""
     assert "以下列没有对应字段，将被忽略：备注" in page.get_by_test_id("import-note").inner_text()
     assert page.get_by_test_id("preview-problems-2").inner_text().strip() == "✓"
+    assert "重点" in page.get_by_test_id("preview-row-2").inner_text()        # the option's label, as saved
     assert "与第 2 行重复" in page.get_by_test_id("preview-problems-3").inner_text()
     assert "请输入 0 到 ∞ 之间的数字" in page.get_by_test_id("preview-problems-4").inner_text()
     page.get_by_test_id("map-备注").select_option("company")

@@ -32,6 +32,7 @@ def test_preview_shows_coerced_values_and_each_problem_by_column_and_writes_noth
     first, second, third, fourth = body["rows"]
     assert first["ok"] and first["values"]["budget"] == 1200 and first["values"]["level"] == "a"
     assert first["values"]["tags"] == ["nav", "supplies"] and first["values"]["met_on"] == "2026-03-01"
+    assert (first["display"]["level"], first["display"]["tags"], first["display"]["contacted"]) == ("重点", "导航系统、耗材", "是")
     assert not second["ok"] and second["errors"] == {"手机号": ["与第 2 行重复（规则：手机号相同），该行未导入。"]}
     assert set(third["errors"]) == {"预算", "等级", ""} and third["errors"][""] == ["电话和邮箱至少填一个"]
     assert fourth["ok"] and fourth["notes"][0]["message"] == "疑似与第 2 行重复（规则：邮箱相同）。"
