@@ -52,9 +52,11 @@ def section_item(section: Section, key: str) -> Item:
     def write(document: dict[str, Any], value: Any) -> None:
         container = _container(document, section, create=True)
         if section.kind == "list":
+            value = value if isinstance(value, dict) else {}
+            value.setdefault("key", key)    # a rule is found by its key: it never goes missing
             for i, item in enumerate(container):
                 if isinstance(item, dict) and item.get("key") == key:
-                    container[i] = value if value is not MISSING else {"key": key}
+                    container[i] = value
                     return
             raise LookupError(key)
         if key not in container:
