@@ -28,17 +28,29 @@ def object_or_404(document: dict[str, Any], name: str) -> dict[str, Any]:
     return obj
 
 
-def fields(obj: dict[str, Any]) -> dict[str, Any]:
+def fields(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The object's field definitions in order (a draft may hold anything: non-maps are skipped)."""
     value = obj.get("fields")
-    return value if isinstance(value, dict) else {}
+    return {k: v for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) else {}
+
+
+def objects_for_change(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's object map, to change (refused when the draft holds something else there)."""
+    value = document.setdefault("objects", {})
+    if not isinstance(value, dict):
+        raise Refused({"object": _("The draft's 'objects' is not a map of objects; correct the draft "
+                                   "(PUT /api/v1/meta/draft) or discard it.")})
+    return value
 
 
 def object_for_change(document: dict[str, Any], name: str) -> dict[str, Any]:
     """The object inside a document being changed (refused if someone removed it meanwhile)."""
-    obj = objects(document).get(name)
+    obj = objects_for_change(document).get(name)
     if not isinstance(obj, dict):
         raise Refused({"object": _("The object '%(name)s' is no longer in the draft.", name=name)})
-    obj.setdefault("fields", {})
+    if not isinstance(obj.setdefault("fields", {}), dict):
+        raise Refused({"object": _("The fields of '%(name)s' in the draft are not a map of fields; correct the "
+                                   "draft (PUT /api/v1/meta/draft) or discard it.", name=name)})
     return obj
 
 

@@ -55,7 +55,7 @@ def label_inputs(label: Any, prefix: str, sep: str = "_") -> dict[str, str]:
 
 def inputs(name: str, field: Mapping[str, Any]) -> dict[str, Any]:
     """Flat input values (``name`` -> string) for the field editor."""
-    out: dict[str, Any] = {"name": name, "type": field.get("type", "text"),
+    out: dict[str, Any] = {"name": name, "type": _text(field.get("type", "text")),
                            **label_inputs(field.get("label"), "label"), **label_inputs(field.get("help"), "help")}
     for key in ("required_when", "visible_when", "readonly_when", "default", "max_length", "min", "max", "scale",
                 "target", "on_delete", "max_size_mb", "expression", "format"):
@@ -63,11 +63,14 @@ def inputs(name: str, field: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = _text(field[key])
     for key in ("required", "unique", "multiple"):
         out[key] = "1" if field.get(key) else ""
-    out["accept"] = ", ".join(field.get("accept") or ())
+    accept = field.get("accept")
+    out["accept"] = ", ".join(str(a) for a in accept) if isinstance(accept, list) else _text(accept)
     for input_name, key in ROLLUP_KEYS.items():
         if key in field and field.get("type") == "rollup":
             out[input_name] = _text(field[key])
-    for i, option in enumerate(field.get("options") or ()):
+    options = field.get("options")
+    for i, option in enumerate(options if isinstance(options, list) else ()):
+        option = option if isinstance(option, Mapping) else {"value": _text(option)}
         out.update({f"opt-{i}-value": option.get("value", ""), f"opt-{i}-pos": str(i + 1),
                     f"opt-{i}-active": "" if option.get("active") is False else "1",
                     **label_inputs(option.get("label"), f"opt-{i}", "-")})
@@ -176,7 +179,8 @@ def parse(form: Mapping[str, Any], existing: Mapping[str, Any] | None, _: Gettex
 
 def _options(form: Mapping[str, Any], existing: Mapping[str, Any] | None, _: Gettext
              ) -> tuple[list[dict[str, Any]], str | None]:
-    before = {o.get("value"): o for o in (existing or {}).get("options") or () if isinstance(o, Mapping)}
+    options = (existing or {}).get("options")
+    before = {o.get("value"): o for o in (options if isinstance(options, list) else ()) if isinstance(o, Mapping)}
     rows = []
     for row in option_rows(form):
         value = (row["value"] or "").strip()

@@ -12,10 +12,17 @@ Gettext = Callable[..., str]
 
 
 def current_sections(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
-    sections = ((obj.get("layouts") or {}).get("form") or {}).get("sections")
+    layouts = obj.get("layouts") if isinstance(obj.get("layouts"), Mapping) else {}
+    form = layouts.get("form") if isinstance(layouts.get("form"), Mapping) else {}
+    sections = [dict(s) for s in form.get("sections") or () if isinstance(s, Mapping)] \
+        if isinstance(form.get("sections"), list) else []
+    for section in sections:
+        names = section.get("fields")
+        section["fields"] = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
     if sections:
-        return [dict(s) for s in sections]
-    return [{"columns": 2, "fields": list(obj.get("fields") or {})}]
+        return sections
+    names = obj.get("fields")
+    return [{"columns": 2, "fields": list(names) if isinstance(names, Mapping) else []}]
 
 
 def inputs(obj: Mapping[str, Any]) -> dict[str, str]:
@@ -24,7 +31,7 @@ def inputs(obj: Mapping[str, Any]) -> dict[str, str]:
     for i, section in enumerate(current_sections(obj)):
         out.update({**label_inputs(section.get("label"), f"sec-{i}", "-"),
                     f"sec-{i}-columns": str(section.get("columns") or 1),
-                    f"sec-{i}-visible_when": section.get("visible_when") or ""})
+                    f"sec-{i}-visible_when": str(section.get("visible_when") or "")})
         for pos, name in enumerate(section.get("fields") or (), start=1):
             if name not in placed:
                 out[f"place-{name}-section"], out[f"place-{name}-pos"] = str(i), str(pos)
@@ -84,7 +91,9 @@ def parse(values: Mapping[str, Any], field_names: list[str], _: Gettext, *, stri
 
 def set_form_layout(obj: dict[str, Any], sections: list[dict[str, Any]] | None) -> None:
     """Give ``obj`` the form ``sections`` (None or empty: the default layout)."""
-    layouts = obj.setdefault("layouts", {})
+    if not isinstance(obj.get("layouts"), dict):
+        obj["layouts"] = {}
+    layouts = obj["layouts"]
     if sections:
         layouts["form"] = {"sections": sections}
     else:

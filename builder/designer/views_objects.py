@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 import schema_store
 from builder.designer import bp, drafting
 from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, local_time,
-                                           move_key, object_for_change, object_or_404, objects)
+                                           move_key, object_for_change, object_or_404, objects, objects_for_change)
 from builder.designer.field_form import label_inputs
 from builder.designer.saving import Refused, apply, conflict_message, label_from, posted_revision
 from runtime.i18n import current_language
@@ -35,10 +35,13 @@ def home(errors: dict[str, str] | None = None, status: int = 200):
     live_objects = objects(live or {})
     rows = []
     for name, obj in objects(draft.document).items():
+        if not isinstance(obj, dict):
+            continue
+        pipeline = obj.get("pipeline") if isinstance(obj.get("pipeline"), dict) else {}
         state = "new" if name not in live_objects else ("changed" if live_objects[name] != obj else "")
         rows.append({"name": name, "label": label_text(obj.get("label"), name), "labels": obj.get("label") or {},
                      "fields": len(fields(obj)), "state": state,
-                     "nodes": len(((obj.get("pipeline") or {}).get("nodes")) or [])})
+                     "nodes": len(pipeline.get("nodes") or []) if isinstance(pipeline.get("nodes"), list) else 0})
     removed = [n for n in live_objects if n not in objects(draft.document)]
     problems = schema_store.validate(draft.document)
     values = request.form if errors else {}
@@ -57,14 +60,14 @@ def create_object():
 
     def mutate(document: dict[str, Any]) -> None:
         errors = {}
-        problem = api_name_problem(name, objects(document))
+        problem = api_name_problem(name, objects_for_change(document))
         if problem:
             errors["name"] = problem
         if not label:
             errors["label_zh"] = _("Give the object a label (Chinese, English or both).")
         if errors:
             raise Refused(errors)
-        document.setdefault("objects", {})[name] = {"label": label, "fields": {}}
+        document["objects"][name] = {"label": label, "fields": {}}
 
     return apply(mutate, url_for("designer.object_page", name=name),
                  lambda errors, status: home(errors, status), message=_("Object created in the draft."))
@@ -94,7 +97,7 @@ def object_page(name: str, errors: dict[str, str] | None = None, status: int = 2
     live_fields = fields(objects(live_document() or {}).get(name) or {})
     rows = [{"name": n, "label": label_text(f.get("label"), n), "type": f.get("type", ""),
              "required": bool(f.get("required")) or bool(f.get("required_when")), "new": n not in live_fields}
-            for n, f in fields(obj).items() if isinstance(f, dict)]
+            for n, f in fields(obj).items()]
     removed = [n for n in live_fields if n not in fields(obj)]
     return render_template("builder/object.html", draft=draft, name=name, obj=obj,
                            label=label_text(obj.get("label"), name), rows=rows, removed=removed,

@@ -205,3 +205,42 @@ def test_validation_rules_are_written_in_order_and_refused_beside_their_inputs(d
     values = {**inputs(designer.draft().document["objects"]["sample_test"]["validations"]), "val-0-remove": "1"}
     assert designer.post("/builder/objects/sample_test/validations", values).status_code == 302
     assert [v["key"] for v in designer.draft().document["objects"]["sample_test"]["validations"]] == ["positive"]
+
+
+MALFORMED = [
+    {"objects": {"a": {"label": "A", "fields": {"f": {"type": "picklist", "options": ["x", 3, {"value": 5}],
+                                                      "accept": "pdf"}, "g": "not a map", "h": {"type": 7}},
+                       "layouts": {"form": {"sections": ["x", {"fields": "f", "columns": "9"}, {"fields": [1, "f"]}]}},
+                       "validations": ["x", {"key": 1, "message": "m"}], "pipeline": "x", "title_field": 5}},
+     "rules": "x", "forms": [1]},
+    {"objects": []},
+    {"objects": {"a": "x"}},
+    {"objects": {"a": {"label": {"zh-CN": "A"}, "fields": []}}},
+    {},
+]
+
+
+def test_a_malformed_draft_never_breaks_a_designer_page(designer):
+    """Drafts saved through PUT /api/v1/meta/draft may hold anything; the pages show it or refuse
+    a change with a message (4xx), never a server error."""
+    import schema_store
+    gets = ("/builder", "/builder/objects/a", "/builder/objects/a/fields/f", "/builder/objects/a/fields/g",
+            "/builder/objects/a/fields/h", "/builder/objects/a/fields/new", "/builder/objects/a/layout",
+            "/builder/objects/a/validations", "/builder/publish", "/builder/versions")
+    posts = (("/builder/objects/a/labels", {"label_zh": "x"}), ("/builder/objects/a/fields/f", {"name": "f", "type": "text"}),
+             ("/builder/objects/a/fields/new", {"name": "n", "type": "text"}),
+             ("/builder/objects/a/layout", {"action": "save", "sec-0-columns": "1", "place-f-section": "0"}),
+             ("/builder/objects/a/layout/preview", {"sec-0-columns": "1"}), ("/builder/objects/a/validations", {}),
+             ("/builder/objects/a/fields/f/move", {"direction": "up"}), ("/builder/objects/a/fields/f/archive", {}),
+             ("/builder/publish", {}), ("/builder/objects", {"name": "zz", "label_zh": "Z"}))
+    for document in MALFORMED:
+        with designer.svc.engine.begin() as conn:
+            schema_store.save_draft(conn, document, designer.draft().revision)
+        for path in gets:
+            assert designer.get(path).status_code < 500, (path, document)
+        for path, data in posts:
+            assert designer.post(path, data).status_code < 500, (path, document)
+    with designer.svc.engine.begin() as conn:
+        schema_store.save_draft(conn, {"objects": []}, designer.draft().revision)
+    response = designer.post("/builder/objects", {"name": "zz", "label_zh": "Z"})
+    assert response.status_code == 422 and "objects" in errors_of(response)["object"]
