@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from runtime.imports import job as import_job
-from runtime.imports import steps
-from runtime.imports.mapping import field_label, importable_fields
+from runtime.imports import steps, storage
+from runtime.imports.mapping import ColumnMap, field_label, importable_fields
 from runtime.jobs import get_job
 from runtime.records import RecordError
 from runtime.services import services
@@ -52,8 +52,14 @@ def mapping_page(object_name: str):
         prepared = steps.prepare(services(), svc, object_name, file=request.files.get("file"), token=token,
                                  mapping_json=chosen, sheet=request.form.get("sheet"))
     except steps.StepProblem as exc:
-        template = "runtime/import_upload.html"
-        return render_template(template, obj=obj, errors=exc.errors), 422
+        upload = storage.find(services(), token or "", object_name=object_name, user_id=svc.actor.id)
+        if chosen is None or upload is None:
+            return render_template("runtime/import_upload.html", obj=obj, errors=exc.errors), 422
+        # a mapping the user has to correct: the same page again, with their choices and the problems
+        columns = [ColumnMap(i, h, chosen.get(h), "user") for i, h in enumerate(chosen)]
+        again = steps.Prepared(upload, list(chosen), columns, request.form.get("sheet") or None)
+        return render_template("runtime/import_mapping.html", obj=obj, prepared=again, rows=[], errors=exc.errors,
+                               targets=_targets(obj), sheets=upload.sheets(services())), 422
     action = request.form.get("action", "preview")
     if action in ("run", "dry_run"):
         job_id = steps.start(services(), svc, object_name, prepared, dry_run=action == "dry_run",
@@ -63,7 +69,7 @@ def mapping_page(object_name: str):
         rows = steps.preview_rows(services(), svc, object_name, prepared, PREVIEW_ROWS)
     except steps.StepProblem as exc:
         return render_template("runtime/import_upload.html", obj=obj, errors=exc.errors), 422
-    return render_template("runtime/import_mapping.html", obj=obj, prepared=prepared, rows=rows,
+    return render_template("runtime/import_mapping.html", obj=obj, prepared=prepared, rows=rows, errors={},
                            targets=_targets(obj), sheets=prepared.upload.sheets(services()))
 
 
