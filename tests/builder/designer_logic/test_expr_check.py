@@ -103,3 +103,14 @@ def test_bad_requests_are_clear_400s_and_only_designers_may_check(designer_app, 
     assert rep.get("/builder/expr/records?object=sample_test").status_code == 403
     no_csrf = analyst.post("/builder/expr/check", json={"expr": "1"})
     assert no_csrf.status_code == 400
+
+
+def test_an_object_that_exists_only_in_the_draft_is_checked_but_has_nothing_to_try(designer_app, analyst):
+    doc = copy.deepcopy(SAMPLE)
+    doc["objects"]["lab_report"] = {"label": {"zh-CN": "检测报告"}, "fields": {"score": {"type": "number"}}}
+    set_draft(designer_app, doc)
+    body = post_check(analyst, expr="score >= 60", object="lab_report", expect="boolean", record_id=1).get_json()
+    assert (body["ok"], body["fields_from"]) == (True, "draft")
+    assert body["try"]["ok"] is False and "not published" in body["try"]["message"]
+    listing = analyst.get("/builder/expr/records?object=lab_report").get_json()
+    assert listing["results"] == [] and "not published" in listing["message"]
