@@ -255,7 +255,6 @@ def check_assignment(ctx: Context) -> None:
             epath = join(path, "entries", i)
             ctx.expr(entry.get("when"), obj, join(epath, "when"), expect="boolean")
             check_assignee(ctx, obj, as_map(entry.get("assign_to")), join(epath, "assign_to"))
-            check_actions(ctx, obj, as_list(entry.get("actions")), join(epath, "actions"))
         if "fallback" in route:
             check_assignee(ctx, obj, as_map(route["fallback"]), join(path, "fallback"))
 

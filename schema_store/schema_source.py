@@ -271,8 +271,8 @@ def sections() -> Schema:
         "pools": map_of(obj({"label": LABEL, "description": LABEL}, ["label"])),
         "routes": map_of(obj({
             "object": NAME, "label": LABEL, "on": arr({"enum": ["create", "update"]}, minItems=1, uniqueItems=True),
-            "entries": arr(obj({"key": KEY, "label": LABEL, "when": EXPR, "assign_to": ref("assignee"),
-                                "actions": arr(ref("action"))}, ["when", "assign_to"])),
+            "entries": arr(obj({"key": KEY, "label": LABEL, "when": EXPR, "assign_to": ref("assignee")},
+                               ["when", "assign_to"])),
             "fallback": ref("assignee"), "record_decisions": BOOL}, ["object", "entries"])),
     })
     approval = obj({

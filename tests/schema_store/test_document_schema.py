@@ -149,3 +149,13 @@ def test_the_json_file_is_what_schema_source_builds():
 
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_source.render(), (
         "regenerate with: python -m schema_store.schema_source")
+
+
+def test_routing_entries_only_decide_the_owner():
+    """Routing entries once accepted ``actions`` that the engine never ran; work to do on routing is
+    a create rule, and an entry carrying actions is refused where it stands."""
+    route = {"object": "lead", "entries": [{"when": "TRUE", "assign_to": {"kind": "owner_manager"},
+                                            "actions": [{"type": "notify", "to": [{"kind": "owner"}],
+                                                         "message": "x"}]}]}
+    problems = validate(make_doc(assignment={"routes": {"r": route}}))
+    assert codes(problems) == {"/assignment/routes/r/entries/0/actions": "schema.unknown_property"}
