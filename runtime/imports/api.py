@@ -46,6 +46,7 @@ def job_urls(object_name: str, job_id: int) -> dict[str, str]:
 
 @bp.post("/imports/<object_name>/preview")
 def preview_import(object_name: str):
+    """Preview an import: the mapping and the first rows through the pipeline, nothing written."""
     rows = request.form.get("rows", "20")
     if not rows.isdigit() or not 1 <= int(rows) <= MAX_PREVIEW:
         return json_error(422, _("Some values need your attention."), "invalid",
@@ -63,6 +64,7 @@ def preview_import(object_name: str):
 
 @bp.post("/imports/<object_name>")
 def start_import(object_name: str):
+    """Start an import of a CSV or XLSX file (multipart); 202 with the job's URLs."""
     svc = service("import")
     try:
         prepared = _prepare(object_name)
@@ -90,6 +92,7 @@ def _own_import(job_id: int):
 
 @bp.post("/imports/jobs/<int:job_id>/resume")
 def resume_import(job_id: int):
+    """Resume a failed or stalled import after its last committed batch."""
     job = _own_import(job_id)
     if job is None:
         return json_error(404, _("Not found."))
@@ -103,6 +106,7 @@ def resume_import(job_id: int):
 
 @bp.get("/imports/jobs/<int:job_id>/errors.csv")
 def import_errors_csv(job_id: int) -> Response:
+    """The import's per-row problem report as CSV (UTF-8 with BOM)."""
     job = _own_import(job_id)
     if job is None:
         return json_error(404, _("Not found."))
