@@ -75,7 +75,7 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
         blocking = schema_store.plan_publish(conn, draft.document, cache=svc.schema_cache).diagnostics \
             if plan.ok else plan.diagnostics
     confirm_only = {"publish.confirm_drop"}
-    refs = affected(plan.old, plan.app, plan.ops) if plan.ok else []
+    refs = affected(plan.old, plan.app, plan.ops) if plan.app is not None else []
     document = draft.document
     destructive = [i for i in plan.impact if i.needs_confirmation or i.archive or i.op.kind in
                    ("drop_object", "remove_field")]

@@ -156,3 +156,22 @@ def test_a_stale_publish_page_publishes_nothing(make_app):
     assert response.status_code == 409 and any("其他人保存了草稿" in m for m in flash_errors(response))
     with first.svc.engine.connect() as conn:
         assert schema_store.live_version(conn) is None
+
+
+def test_values_that_cannot_convert_are_named_and_nothing_is_published(designer):
+    build_sample(designer)
+    designer.add_field("sample_test", "batch", "text", label_zh="批次")
+    designer.publish()
+    rep = designer.users.client("rep")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(rep.get("/app/sample_test/new"))).group(1)
+    for batch in ("12", "第三批"):
+        rep.post("/app/sample_test/new", data={"csrf_token": token, "name": f"S {batch}", "batch": batch})
+    designer.post("/builder/objects/sample_test/fields/batch", {"name": "batch", "type": "number", "label_zh": "批次"})
+    page = text(designer.get("/builder/publish"))
+    assert 'data-testid="draft-problems"' in page and "第三批" in page
+    assert 'href="/builder/objects/sample_test/fields/batch"' in page
+    impact = re.search(r'data-testid="impact".*?</table>', page, re.S).group(0)
+    assert "无法转换" in impact and "#2 “第三批" in impact
+    assert 'data-testid="publish-form"' not in page
+    assert designer.publish(confirm=True).status_code == 422
+    assert designer.live().objects["sample_test"].fields["batch"].type == "text"
