@@ -111,6 +111,6 @@ def test_an_object_that_exists_only_in_the_draft_is_checked_but_has_nothing_to_t
     set_draft(designer_app, doc)
     body = post_check(analyst, expr="score >= 60", object="lab_report", expect="boolean", record_id=1).get_json()
     assert (body["ok"], body["fields_from"]) == (True, "draft")
-    assert body["try"]["ok"] is False and "not published" in body["try"]["message"]
+    assert body["try"]["ok"] is False and "尚未发布" in body["try"]["message"]
     listing = analyst.get("/builder/expr/records?object=lab_report").get_json()
-    assert listing["results"] == [] and "not published" in listing["message"]
+    assert listing["results"] == [] and "尚未发布" in listing["message"]
