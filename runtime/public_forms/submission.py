@@ -105,15 +105,12 @@ def submit(svc: Services, schema: AppSchema, form: PublicForm, data: Mapping[str
         if was_used:
             return Outcome(record=_load(conn, schema, form, record_id), repeated=True)
     actor = form_actor(svc)
-    values = {k: v for k, v in captured_values(form.channel, visit, form.channel_options()).items()
-              if k in form.object.fields and not form.object.fields[k].computed}
-    hidden = defaults(svc, schema, form, actor)
-    values.update({k: v for k, v in hidden.items() if k not in data})
+    # the form's defaults, then what the visit tells (channel, UTM), then what the visitor typed;
+    # ``data`` holds visible fields only, so hidden ones never take the visitor's input
+    values = {k: v for k, v in defaults(svc, schema, form, actor).items() if k not in data}
+    values.update({k: v for k, v in captured_values(form.channel, visit, form.channel_options()).items()
+                   if k in form.object.fields and not form.object.fields[k].computed})
     values.update({k: v for k, v in data.items() if v not in (None, "", [])})
-    for item in form.hidden_items:   # hidden fields take the form's value, never the visitor's
-        values.pop(item.field, None)
-        if item.field in hidden:
-            values[item.field] = hidden[item.field]
     service = RecordService(svc, actor, schema=schema, source=f"form:{form.key}", lang=lang)
     setattr(service, ATTRIBUTE, Submission(form, token))
     try:

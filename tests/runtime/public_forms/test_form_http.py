@@ -250,3 +250,16 @@ def test_the_forms_validations_see_formula_fields_and_inactive_ones_are_skipped(
     assert field_error(v.page, "name") == "请填写全名" and "不会出现" not in v.page
     assert v.submit({**GOOD, "name": "张伟", "booth_no": "A-1"}).status_code == 200
     assert [lead["name"] for lead in leads(form_app)] == ["张伟"]
+
+
+def test_hidden_fields_take_the_visit_before_their_default_and_never_the_visitors_input(form_app):
+    doc = form_doc()
+    doc["forms"]["demo"]["fields"].append({"field": "utm_campaign", "hidden": True, "default": '"organic"'})
+    schema_store.publish(form_app.extensions["crm"].engine, doc)
+    v = Visitor(form_app.test_client())
+    v.open("/f/demo?utm_source=expo&utm_campaign=cmef2026")
+    v.submit({**GOOD, "booth_no": "A-1", "source_form": "forged"})
+    v.open("/f/demo?utm_source=expo")
+    v.submit({**GOOD, "booth_no": "A-2"})
+    assert [(lead["utm_campaign"], lead["source_form"]) for lead in leads(form_app)] == \
+        [("cmef2026", "demo"), ("organic", "demo")]
