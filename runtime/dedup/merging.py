@@ -49,7 +49,8 @@ def _check_winners(service: Any, object_name: str, winners: Any) -> dict[str, st
     if winners is None:
         return {}
     if not isinstance(winners, Mapping):
-        raise Invalid(_("Some values need your attention."), {"winners": [_("Give an object of field: survivor|other.")]})
+        raise Invalid(_("Some values need your attention."),
+                      {"winners": [_("Give an object of field: survivor|other.")]})
     allowed = set(mergeable_fields(service, object_name))
     errors: dict[str, list[str]] = {}
     for name, side in winners.items():

@@ -9,6 +9,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from runtime.dedup.merging import create_or_merge
 from runtime.i18n import pick_label
 from runtime.records import Conflict, Invalid, ListParams, NotFound, RecordError, RecordService, list_records
 from runtime.records.evaluation import context, load_lookups, lookup_paths
@@ -223,10 +224,12 @@ def new_view(object_name: str):
     if request.method == "POST":
         data = form_data(obj, request.form, editable=access.can_edit)
         try:
-            record = svc.create(object_name, {k: v for k, v in data.items() if v not in ("", None)})
+            record, merged_into = create_or_merge(svc, object_name,
+                                                  {k: v for k, v in data.items() if v not in ("", None)})
         except Invalid as exc:
             return _form_page(svc, obj, raw_from_data(obj, data), exc, None, status=422)
-        flash(_("Saved."), "success")
+        flash(_("Saved into the existing record #%(id)s (duplicate rule).", id=merged_into) if merged_into
+              else _("Saved."), "success")
         return redirect(url_for("ui.record_view", object_name=object_name, record_id=record["id"]))
     return _form_page(svc, obj, _defaults_from_args(obj), None, None)
 

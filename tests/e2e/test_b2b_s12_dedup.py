@@ -48,7 +48,8 @@ def test_s12_a_known_mobile_or_email_is_refused_however_it_is_written(b2b):
     assert full_width.status_code == 422 and "phone" in full_width.json["errors"]
     assert b2b.api("mgr").get(LEAD).json["total"]["value"] == 1
     # an edit that keeps the lead's own mobile is not a duplicate of itself
-    edited = rep1.patch(f"{LEAD}/{first['id']}", {"phone": "13800138000", "job_title": "CTO", "version": first["version"]})
+    edited = rep1.patch(f"{LEAD}/{first['id']}", {"phone": "13800138000", "job_title": "CTO",
+                                                  "version": first["version"]})
     assert edited.status_code == 200, edited.json
 
 
@@ -74,6 +75,7 @@ def test_s12_two_leads_of_one_person_are_merged_and_the_old_id_says_where_it_wen
     assert "已合并到" in gone.json["error"]["message"]
     assert any(h["action"] == "merged" for h in mgr.get(f"{LEAD}/{dup['id']}/history").json["history"])
     # the merged-away mobile is free again; the survivor's email now blocks
-    assert rep1.post(LEAD, {"company": "新客户", "industry": "教育", "region": "华东", "phone": "13900139000"}).status_code == 201
+    fresh = rep1.post(LEAD, {"company": "新客户", "industry": "教育", "region": "华东", "phone": "13900139000"})
+    assert fresh.status_code == 201
     blocked = rep1.post(LEAD, {"company": "再来", "industry": "教育", "region": "华东", "email": "LM@yunqi.cn"})
     assert blocked.status_code == 422 and f"#{keep['id']}" in blocked.json["errors"]["email"][0]

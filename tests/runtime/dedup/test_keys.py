@@ -32,7 +32,8 @@ def test_backfill_runs_in_batches_and_tick_finishes_it(crm):
     mgr = crm.api("mgr")
     ids = [mgr.post(LEADS, {"name": f"L{i}", "city": f" City {i % 3}"}).json["id"] for i in range(5)]
     doc = document()
-    doc["duplicates"]["by_city"] = {"object": "lead", "action": "warn", "match": [{"field": "city", "normalize": "text"}]}
+    doc["duplicates"]["by_city"] = {"object": "lead", "action": "warn",
+                                    "match": [{"field": "city", "normalize": "text"}]}
     schema_store.publish(crm.extensions["crm"].engine, doc)
     schema = _schema(crm)
     rule = next(r for r in rules_for(schema, "lead") if r.name == "by_city")
