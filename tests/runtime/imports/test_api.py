@@ -191,3 +191,11 @@ def test_a_failure_mid_file_rolls_back_that_batch_and_resume_creates_no_duplicat
 
 def test_the_default_batch_is_large_enough_to_be_fast_and_small_enough_to_be_safe():
     assert 100 <= BATCH_SIZE <= 1000
+
+
+def test_messages_follow_the_users_language(lead_app):
+    english = Importer(lead_app, Users(lead_app).token("rep1", "rep"), lang="en")
+    job = english.job(english.start(csv_bytes(ROWS)))
+    assert job["errors"][0]["message"] == "Duplicate of row 2 (rule Same mobile); the row was not imported."
+    empty = english.start(b"", name="a.csv")
+    assert empty.get_json()["errors"]["file"] == ["The file is empty."]
