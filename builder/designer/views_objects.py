@@ -156,3 +156,40 @@ def move_field(name: str, field: str):
 
     return apply(mutate, url_for("designer.object_page", name=name) + f"#field-{field}",
                  lambda errors, status: object_page(name, errors, status), message=_("Field order saved."))
+
+
+@bp.post("/objects/<name>/restore")
+@drafting.designer_required
+def restore_object(name: str):
+    """Undo an archive before publishing: the live definition of the object comes back."""
+    live = objects(live_document() or {}).get(name)
+
+    def mutate(document: dict[str, Any]) -> None:
+        if not isinstance(live, dict):
+            raise Refused({"object": _("'%(name)s' is not in the live version.", name=name)})
+        existing = objects_for_change(document)
+        if name in existing:
+            raise Refused({"object": _("'%(name)s' already exists.", name=name)})
+        existing[name] = live
+
+    return apply(mutate, url_for("designer.object_page", name=name), lambda errors, status: home(errors, status),
+                 message=_("The object is back in the draft as it is live."))
+
+
+@bp.post("/objects/<name>/fields/<field>/restore")
+@drafting.designer_required
+def restore_field(name: str, field: str):
+    """Undo a field's archive before publishing: its live definition comes back (at the end)."""
+    live = fields(objects(live_document() or {}).get(name) or {}).get(field)
+
+    def mutate(document: dict[str, Any]) -> None:
+        obj = object_for_change(document, name)
+        if live is None:
+            raise Refused({"field": _("'%(name)s' is not in the live version.", name=field)})
+        if field in obj["fields"]:
+            raise Refused({"field": _("'%(name)s' already exists.", name=field)})
+        obj["fields"][field] = live
+
+    return apply(mutate, url_for("designer.object_page", name=name) + f"#field-{field}",
+                 lambda errors, status: object_page(name, errors, status),
+                 message=_("The field is back in the draft as it is live."))

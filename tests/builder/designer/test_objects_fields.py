@@ -142,6 +142,16 @@ def test_a_field_is_renamed_reordered_and_archived(designer):
 
     assert designer.post("/builder/objects/sample_test/fields/c/archive").status_code == 302
     assert "c" not in designer.draft().document["objects"]["sample_test"]["fields"]
+    page = text(designer.get("/builder/objects/sample_test"))
+    assert 'data-testid="restore-c"' in page                 # removed, but published: can be undone
+    assert designer.post("/builder/objects/sample_test/fields/c/restore").status_code == 302
+    assert designer.draft().document["objects"]["sample_test"]["fields"]["c"] == {"type": "text"}
+    assert designer.post("/builder/objects/sample_test/fields/c/restore").status_code == 422   # already there
+
+    designer.post("/builder/objects/sample_test/archive")
+    assert 'data-testid="restore-sample_test"' in text(designer.get("/builder"))
+    assert designer.post("/builder/objects/sample_test/restore").status_code == 302
+    assert "sample_test" in designer.draft().document["objects"]
 
 
 def test_two_analysts_get_a_conflict_instead_of_overwriting_each_other(make_app):
