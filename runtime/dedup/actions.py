@@ -28,6 +28,9 @@ from runtime.records.errors import Invalid
 from runtime.records.hooks import SaveEvent
 
 
+PUBLIC_SOURCES = ("form",)  # saves made for anonymous visitors (public forms: source "form:<key>")
+
+
 class MergeInstead(Invalid):
     """A create matched an existing record under a ``merge`` rule."""
 
@@ -101,7 +104,10 @@ def validate(event: SaveEvent, problems: Problems) -> None:
                            rules=rules)
     if not matches:
         return
-    names = titles(event.conn, event.service, event.object_name, [m.record_id for m in matches])
+    if str(event.service.source).startswith(PUBLIC_SOURCES):  # a visitor learns nothing about saved records
+        names = {m.record_id: _("an existing record") for m in matches}
+    else:
+        names = titles(event.conn, event.service, event.object_name, [m.record_id for m in matches])
     blocks = [m for m in matches if m.action == "block"]
     for m in blocks:
         problems.add(m.fields[0], _message(schema.duplicates.get(m.rule), names[m.record_id]))

@@ -2,6 +2,8 @@
 and merging two records with children relinked and history kept."""
 from __future__ import annotations
 
+import pytest
+
 import schema_store
 
 from tests.runtime.dedup.app_doc import document
@@ -132,3 +134,14 @@ def test_a_rule_added_later_finds_records_saved_before_it(crm):
     schema_store.publish(crm.extensions["crm"].engine, doc)
     refused = mgr.post(LEADS, {"name": "old  lead", "city": "ＳＨＡＮＧＨＡＩ"})
     assert refused.status_code == 422 and "name" in refused.json["errors"]
+
+
+def test_saves_for_public_visitors_never_name_the_existing_record(crm):
+    from runtime.records import Invalid, RecordService
+    from runtime.users import Actor
+    crm.api("rep").post(LEADS, {"name": "秘密客户", "phone": "13800138000"})
+    svc = crm.extensions["crm"]
+    visitor = RecordService(svc, Actor(id=0, username="system", role="admin"), source="form:web", lang="en")
+    with crm.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(Invalid) as refused:
+        visitor.create("lead", {"name": "x", "phone": "13800138000"})
+    assert refused.value.errors == {"phone": ["A lead with this mobile exists: an existing record"]}
