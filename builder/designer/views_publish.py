@@ -1,63 +1,26 @@
 """Publish: the draft's problems (each linking to its editor), the diff against the live version
 with its data impact (records touched, values archived / restored / converted, rows that refuse)
-and what else reads a changed field; destructive steps need an explicit confirmation. Version
-history with the diff of each version and rollback."""
+and what else reads a changed field; destructive steps need an explicit confirmation."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 import schema_store
 from builder.designer import bp, drafting
-from builder.designer.draft_access import local_time
 from builder.designer.editor_links import editor_link
+from builder.designer.problem_list import problem_items
 from builder.designer.references import affected
 from builder.designer.saving import conflict_message, posted_revision
 from runtime.i18n import current_language, pick_label
 from runtime.services import services
-from runtime.users import get_actor
 from schema_store.database import begin_write
 from schema_store.drafts import discard_draft
 
 CONFIRM = "confirm_destructive"
-
-
-def excerpt(source: str | None, span: dict[str, int] | None) -> str:
-    """The source line of an expression problem with a caret under the span."""
-    if not source or not span:
-        return ""
-    lines = source.splitlines() or [""]
-    line = lines[min(max(span["line"], 1), len(lines)) - 1]
-    width = max(1, (span["end_column"] - span["column"]) if span["end_line"] == span["line"] else 1)
-    return f"{line}\n{' ' * (max(span['column'], 1) - 1)}{'^' * width}"
-
-
-def _at(document: Any, path: str) -> Any:
-    node = document
-    for part in path.split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            return None
-    return node
-
-
-def problem_items(diagnostics: Any, document: dict[str, Any]) -> list[dict[str, Any]]:
-    lang = current_language()
-    out = []
-    for d in diagnostics:
-        item = d.to_dict(lang)
-        source = _at(document, item["path"])
-        item["excerpt"] = excerpt(source if isinstance(source, str) else None, item["span"])
-        item["link"] = editor_link(item["path"], document)
-        out.append(item)
-    return out
 
 
 def _new_fields(app: schema_store.AppSchema | None, op: schema_store.SchemaOp) -> list[str]:
@@ -138,70 +101,4 @@ def publish_draft():
                 if exc.diagnostics else ""), "error")
         return publish_page(None, 422)
     flash(_("Published version %(n)s.", n=result.version), "success")
-    return redirect(url_for("designer.versions_page"))
-
-
-def _names(ids: set[int | None]) -> dict[int, str]:
-    out = {}
-    with services().engine.connect() as conn:
-        for user_id in ids:
-            if user_id is not None:
-                actor = get_actor(conn, user_id)
-                out[user_id] = actor.label if actor else f"#{user_id}"
-    return out
-
-
-@bp.get("/versions")
-@drafting.designer_required
-def versions_page(error: str | None = None, status: int = 200, problems: list | None = None):
-    with services().engine.connect() as conn:
-        items = schema_store.list_versions(conn)
-        live = schema_store.live_version(conn)
-    names = _names({v.published_by for v in items})
-    rows = [{"version": v.version, "at": local_time(v.published_at), "by": names.get(v.published_by, "—"),
-             "note": v.note,
-             "rollback_of": v.rollback_of, "ops": len(v.ops), "live": v.version == live} for v in reversed(items)]
-    return render_template("builder/versions.html", rows=rows, live=live, error=error, problems=problems or [],
-                           draft=drafting.current()), status
-
-
-@bp.get("/versions/<int:version>")
-@drafting.designer_required
-def version_page(version: int):
-    svc = services()
-    lang = current_language()
-    try:
-        with svc.engine.connect() as conn:
-            versions = [v.version for v in schema_store.list_versions(conn)]
-            previous = max((v for v in versions if v < version), default=None)
-            ops = schema_store.diff_versions(conn, previous, version, svc.schema_cache)
-            live = schema_store.live_version(conn)
-            to_live = schema_store.diff_versions(conn, live, version, svc.schema_cache) if live and live != version \
-                else []
-    except schema_store.VersionNotFound:
-        abort(404)
-    return render_template("builder/version.html", version=version, previous=previous, live=live,
-                           ops=[op.to_dict(lang) for op in ops], rollback_ops=[op.to_dict(lang) for op in to_live],
-                           draft=drafting.current())
-
-
-@bp.post("/versions/<int:version>/rollback")
-@drafting.designer_required
-def rollback_version(version: int):
-    svc = services()
-    confirmed = request.form.get(CONFIRM) == "1"
-    try:
-        result = schema_store.rollback(svc.engine, version, current_user.id, confirm_destructive=confirmed,
-                                       cache=svc.schema_cache, now=svc.clock.now())
-    except schema_store.VersionNotFound:
-        abort(404)
-    except schema_store.PublishError as exc:
-        with svc.engine.connect() as conn:
-            document = schema_store.get_version_document(conn, version)
-        needs = any(d.code == "publish.confirm_drop" for d in exc.diagnostics)
-        return versions_page(_("Rolling back to version %(n)s archives records: tick the confirmation and try "
-                               "again.", n=version) if needs else
-                             _("Version %(n)s cannot be restored as it is:", n=version), 422,
-                             problem_items(exc.diagnostics, document))
-    flash(_("Version %(old)s is live again, as version %(new)s.", old=version, new=result.version), "success")
     return redirect(url_for("designer.versions_page"))

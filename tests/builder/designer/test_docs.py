@@ -7,7 +7,7 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "designer.md"
 MODULES = ("builder.designer.views_objects", "builder.designer.views_fields", "builder.designer.views_layout",
-           "builder.designer.views_publish", "builder.designer.views_validations")
+           "builder.designer.views_publish", "builder.designer.views_versions", "builder.designer.views_validations")
 
 
 def normal(path: str) -> str:
