@@ -13,6 +13,7 @@ from builder.designer import bp, drafting
 from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, local_time,
                                            move_key, object_for_change, object_or_404, objects, objects_for_change)
 from builder.designer.field_form import label_inputs
+from builder.designer.field_types import type_choices
 from builder.designer.saving import Refused, apply, conflict_message, label_from, posted_revision
 from runtime.i18n import current_language
 from runtime.services import services
@@ -95,8 +96,10 @@ def object_page(name: str, errors: dict[str, str] | None = None, status: int = 2
         **label_inputs(obj.get("label"), "label"), **label_inputs(obj.get("plural_label"), "plural"),
         "title_field": obj.get("title_field") or ""}
     live_fields = fields(objects(live_document() or {}).get(name) or {})
-    rows = [{"name": n, "label": label_text(f.get("label"), n), "type": f.get("type", ""),
-             "required": bool(f.get("required")) or bool(f.get("required_when")), "new": n not in live_fields}
+    types = dict(type_choices())
+    rows = [{"name": n, "label": label_text(f.get("label"), n), "type": types.get(f.get("type"), f.get("type", "")),
+             "required": "always" if f.get("required") else ("when" if f.get("required_when") else ""),
+             "new": n not in live_fields}
             for n, f in fields(obj).items()]
     removed = [n for n in live_fields if n not in fields(obj)]
     return render_template("builder/object.html", draft=draft, name=name, obj=obj,
