@@ -76,7 +76,8 @@ def test_typing_not_yet_sent_survives_a_reload(make_app, live_server_for, page):
     page.locator("#in-label_en").fill("Test result")
     page.get_by_label("类型", exact=True).select_option("picklist")
     page.get_by_label("选项 1 的值").fill("合格")
-    page.wait_for_timeout(400)
+    page.wait_for_function("Object.keys(sessionStorage).some(k => k.startsWith('designer-typing:')"
+                           " && sessionStorage.getItem(k).includes('合格'))")
     page.reload()
     assert page.get_by_test_id("typing-restored").is_visible()
     assert page.locator("#in-label_en").input_value() == "Test result"
