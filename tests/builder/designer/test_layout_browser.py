@@ -89,3 +89,25 @@ def test_typing_not_yet_sent_survives_a_reload(make_app, live_server_for, page):
     assert designer.draft().document["objects"]["sample_test"]["fields"]["result"]["options"] == [{"value": "合格"}]
     page.goto(server.url + "/builder/objects/sample_test/fields/result")
     assert page.get_by_test_id("typing-restored").count() == 0  # sent: nothing left to restore
+
+
+def test_a_formula_on_the_field_page_is_checked_against_the_drafts_fields_as_it_is_typed(make_app, live_server_for,
+                                                                                           page):
+    app = make_app()
+    designer = Designer(app)
+    designer.create_object("sample_test", "样品测试")
+    designer.add_field("sample_test", "quantity", "number", label_zh="数量")   # in the draft only, not published
+    server = live_server_for(app)
+    sign_in(page, server, "analyst")
+    page.goto(server.url + "/builder/objects/sample_test/fields/new")
+    page.get_by_label("类型", exact=True).select_option("formula")
+    formula = page.locator("#in-expression")
+    status = page.get_by_test_id("expr-status-in-expression")
+    formula.fill("quantity + \"x\"")
+    status.get_by_text("第 1 行").wait_for()
+    assert "^" in status.inner_text()
+    formula.fill("quantity * 2")
+    page.wait_for_function("el => el.textContent.includes('有效') && !el.textContent.includes('第 1 行')",
+                           arg=status.element_handle())
+    assert "number" in status.inner_text()          # the result type of a good formula
+    page.screenshot_as("formula-checked")
