@@ -13,6 +13,7 @@ An update never matches the record itself.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 
 from runtime.dedup.keys import backfill, drop_keys, indexed, ref, write_keys
 from runtime.dedup.matching import Match, find_matches
-from runtime.dedup.rules import DedupRule, rules_for
+from runtime.dedup.rules import DedupRule, join_key, part_values, rules_for
 from runtime.dedup.tables import dedup_flags
 from runtime.i18n import pick_label
 from runtime.records.checks import Problems
@@ -91,6 +92,22 @@ def _message(rule_raw: Any, name: str) -> str:
     return _("Duplicate of %(record)s.", record=name)
 
 
+def _lock_keys(event: SaveEvent, rules: tuple[DedupRule, ...]) -> None:
+    """PostgreSQL: two saves with the same key wait for each other (a transaction-scoped advisory
+    lock per rule and key), so concurrent duplicates cannot both pass. SQLite writes are already
+    serialized by BEGIN IMMEDIATE."""
+    if event.conn.dialect.name != "postgresql":
+        return
+    locks = set()
+    for rule in rules:
+        parts = part_values(rule, event.record)
+        if parts is not None and not rule.fuzzy:
+            digest = hashlib.sha1(f"{ref(rule)}\x1e{join_key(parts)}".encode()).digest()
+            locks.add(int.from_bytes(digest[:8], "big", signed=True))
+    for key in sorted(locks):  # a fixed order: no deadlock between two multi-key saves
+        event.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 def validate(event: SaveEvent, problems: Problems) -> None:
     if event.action not in ("create", "update"):
         return
@@ -100,6 +117,7 @@ def validate(event: SaveEvent, problems: Problems) -> None:
         return
     schema = event.service.schema
     _prepare(event, object_rules(event))
+    _lock_keys(event, rules)
     matches = find_matches(event.conn, schema, event.object_name, event.record, exclude_id=event.record_id,
                            rules=rules)
     if not matches:

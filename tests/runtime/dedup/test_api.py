@@ -145,3 +145,24 @@ def test_saves_for_public_visitors_never_name_the_existing_record(crm):
     with crm.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(Invalid) as refused:
         visitor.create("lead", {"name": "x", "phone": "13800138000"})
     assert refused.value.errors == {"phone": ["A lead with this mobile exists: an existing record"]}
+
+
+def test_a_save_of_the_same_mobile_waits_for_the_first_one_to_commit(crm):
+    import threading
+
+    from runtime.records import RecordService
+    from runtime.users import find_user_id, get_actor
+    svc = crm.extensions["crm"]
+    second = crm.api("mgr")
+    results = []
+    with svc.engine.connect() as conn:
+        actor = get_actor(conn, find_user_id(conn, "mgr"))
+    with crm.test_request_context(), svc.engine.connect() as conn, conn.begin():
+        RecordService(svc, actor).create("lead", {"name": "first", "phone": "13800138000"}, conn=conn)
+        racer = threading.Thread(target=lambda: results.append(
+            second.post(LEADS, {"name": "second", "phone": "+86 138 0013 8000"}).status_code))
+        racer.start()
+        racer.join(1.5)
+        assert racer.is_alive() and results == []          # it waits instead of slipping through
+    racer.join(20)
+    assert results == [422]
