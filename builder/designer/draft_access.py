@@ -99,3 +99,18 @@ def local_time(value: dt.datetime | None) -> str:
         app = svc.schema_cache.get(conn) if schema_store.live_version(conn) else None
     aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     return aware.astimezone(app_timezone(app)).strftime("%Y-%m-%d %H:%M")
+
+
+def live_newer_than(draft: schema_store.Draft) -> schema_store.VersionInfo | None:
+    """The live version, when it was published after the draft was last saved (a rollback, a pack
+    import or another analyst's publish): publishing the draft would undo what it changed."""
+    if not draft.revision or draft.updated_at is None:
+        return None
+    with services().engine.connect() as conn:
+        live = schema_store.live_version(conn)
+        info = next((v for v in schema_store.list_versions(conn) if v.version == live), None)
+    if info is None:
+        return None
+    saved = draft.updated_at if draft.updated_at.tzinfo else draft.updated_at.replace(tzinfo=dt.timezone.utc)
+    published = info.published_at if info.published_at.tzinfo else info.published_at.replace(tzinfo=dt.timezone.utc)
+    return info if published > saved else None

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 
 import schema_store
 from builder.designer import bp, drafting
-from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, local_time,
-                                           move_key, object_for_change, object_or_404, objects, objects_for_change)
+from builder.designer.draft_access import (api_name_problem, fields, label_text, live_document, live_newer_than,
+                                           local_time, move_key, object_for_change, object_or_404, objects,
+                                           objects_for_change)
 from builder.designer.field_form import label_inputs
 from builder.designer.field_types import type_choices
 from builder.designer.saving import Refused, apply, conflict_message, label_from, posted_revision
@@ -47,7 +48,7 @@ def home(errors: dict[str, str] | None = None, status: int = 200):
     problems = schema_store.validate(draft.document)
     values = request.form if errors else {}
     return render_template("builder/home.html", draft=draft, saved_by=_saved_by(draft), rows=rows,
-                           saved_at=local_time(draft.updated_at),
+                           saved_at=local_time(draft.updated_at), newer=live_newer_than(draft),
                            removed=removed, problems=len(problems), changed=draft.revision > 0 and
                            draft.document != (live or {"objects": {}}), errors=errors or {},
                            values=values, lang=current_language()), status

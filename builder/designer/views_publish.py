@@ -11,6 +11,7 @@ from flask_login import current_user
 
 import schema_store
 from builder.designer import bp, drafting
+from builder.designer.draft_access import live_newer_than
 from builder.designer.editor_links import editor_link
 from builder.designer.problem_list import problem_items
 from builder.designer.references import affected
@@ -62,6 +63,7 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
 def publish_page(error: str | None = None, status: int = 200):
     draft = drafting.current()
     return render_template("builder/publish.html", draft=draft, plan=_plan_view(draft), error=error,
+                           newer=live_newer_than(draft),
                            note=request.form.get("note", "") if request.method == "POST" else ""), status
 
 

@@ -136,10 +136,13 @@ def test_publishing_shows_the_impact_asks_before_archiving_and_rollback_restores
     versions = text(designer.get("/builder/versions"))
     assert versions.count("data-version=") == 3 and "rule" in versions
     assert "删除字段" in text(designer.get("/builder/versions/3"))
+    designer.add_field("sample_test", "draft_only", "text")     # a draft started on version 3...
     response = designer.post("/builder/versions/2/rollback", {"confirm_destructive": "1"})
     assert response.status_code == 302, text(response)
     live = designer.live()
     assert live.version == 4 and "result" in live.objects["sample_test"].fields
+    assert 'data-testid="live-newer"' in text(designer.get("/builder"))      # ...is older than the live version
+    assert 'data-testid="live-newer"' in text(designer.get("/builder/publish"))
     with designer.svc.engine.connect() as conn:
         values = conn.execute(sa.text("SELECT result FROM obj_sample_test ORDER BY id")).scalars().all()
     assert values == ["fail", "fail"]              # the archived values came back
