@@ -154,8 +154,8 @@ def test_a_field_is_renamed_reordered_and_archived(designer):
     assert "sample_test" in designer.draft().document["objects"]
 
 
-def test_two_analysts_get_a_conflict_instead_of_overwriting_each_other(make_app):
-    app = make_app()
+def test_two_analysts_get_a_conflict_instead_of_overwriting_each_other(any_app):
+    app = any_app
     first = Designer(app, "analyst1")
     second = Designer(app, "analyst2")
     first.create_object("sample_test", "样品测试")
