@@ -1,5 +1,5 @@
 """REST API of dedup on ``/api/v1``: merge two records, list a record's possible duplicates, and
-"merged into #N" (410) instead of a bare 404 for a merged record's id. See docs/dedup.md."""
+dismiss one, and "merged into #N" (410) instead of a bare 404 for a merged record's id. See docs/dedup.md."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -9,7 +9,7 @@ from runtime.api import bp
 from runtime.api.body import json_object
 from runtime.api.records import _out, service
 from runtime.dedup.merging import merge_records
-from runtime.dedup.notices import merged_target, possible_duplicates
+from runtime.dedup.notices import dismiss, merged_target, possible_duplicates
 from runtime.records.errors import Invalid, NotFound
 from runtime.web_errors import json_error
 
@@ -41,10 +41,20 @@ def duplicates_view(object_name: str, record_id: int):
     return jsonify({"possible_duplicates": possible_duplicates(svc, object_name, record_id)})
 
 
+@bp.post("/records/<object_name>/<int:record_id>/duplicates/<int:other_id>/dismiss")
+def dismiss_view(object_name: str, record_id: int, other_id: int):
+    """Mark a possible duplicate as not a duplicate (the flag between the two records goes away)."""
+    svc = service()
+    svc.access(object_name, "update")
+    svc.get(object_name, record_id)
+    dismiss(svc, object_name, record_id, other_id)
+    return jsonify({"possible_duplicates": possible_duplicates(svc, object_name, record_id)})
+
+
 @bp.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     args = request.view_args or {}
-    if request.method == "GET" and {"object_name", "record_id"} <= set(args) and request.endpoint == "api.get_view":
+    if {"object_name", "record_id"} <= set(args):
         target = merged_target(service(), args["object_name"], args["record_id"])
         if target is not None:
             return json_error(410, _("This record was merged into #%(id)s.", id=target), "merged",

@@ -98,3 +98,13 @@ def merge_timeline(service: Any, object_name: str, record_id: int) -> list[dict[
         out.append({"kind": "merge", "at": when.astimezone(service.tz).isoformat(), "action": action,
                     "title": title, **data})
     return out
+
+
+def dismiss(service: Any, object_name: str, record_id: int, other_id: int) -> None:
+    """Drop the possible-duplicate flag between two records (either direction). A later save that
+    matches again flags them again."""
+    f = dedup_flags.c
+    pair = sa.or_(sa.and_(f.record_id == record_id, f.other_id == other_id),
+                  sa.and_(f.record_id == other_id, f.other_id == record_id))
+    with service.transaction() as conn:
+        conn.execute(dedup_flags.delete().where(f.object == object_name, pair))

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from runtime.dedup.merging import default_winners, merge_records, mergeable_fields
-from runtime.dedup.notices import merged_target, possible_duplicates
+from runtime.dedup.notices import dismiss, merged_target, possible_duplicates
 from runtime.records import Conflict, Invalid, NotFound, RecordError
 from runtime.ui import bp, display
 from runtime.ui.context import record_service, template_names
@@ -97,3 +97,18 @@ def _merged_or_missing(exc):
                                    record_id=args["record_id"], target=target), 410
     from runtime.web_errors import _messages  # the app's own 404 page for everything else
     return render_template("error.html", status=404, message=_messages()[404]), 404
+
+
+@bp.post("/<object_name>/<int:record_id>/duplicates/<int:other_id>/dismiss")
+def dismiss_page(object_name: str, record_id: int, other_id: int):
+    svc = record_service()
+    try:
+        svc.access(object_name, "update")
+        svc.get(object_name, record_id)
+    except NotFound:
+        abort(404)
+    except RecordError:
+        abort(403)
+    dismiss(svc, object_name, record_id, other_id)
+    flash(_("#%(id)s is no longer listed as a possible duplicate.", id=other_id), "success")
+    return redirect(url_for("ui.record_view", object_name=object_name, record_id=record_id))

@@ -166,3 +166,17 @@ def test_a_save_of_the_same_mobile_waits_for_the_first_one_to_commit(crm):
         assert racer.is_alive() and results == []          # it waits instead of slipping through
     racer.join(20)
     assert results == [422]
+
+
+def test_a_possible_duplicate_can_be_dismissed_and_merged_ids_answer_every_method(crm):
+    rep, mgr = crm.api("rep"), crm.api("mgr")
+    a = rep.post(LEADS, {"name": "A", "company": "杭州云启科技有限公司"}).json
+    b = rep.post(LEADS, {"name": "B", "company": "杭州云启科技"}).json
+    assert b["possible_duplicates"][0]["id"] == a["id"]
+    out = rep.post(f"{LEADS}/{a['id']}/duplicates/{b['id']}/dismiss")
+    assert out.status_code == 200 and out.json == {"possible_duplicates": []}
+    assert "possible_duplicates" not in rep.get(f"{LEADS}/{b['id']}").json
+    mgr.post(f"{LEADS}/{a['id']}/merge", {"other": b["id"]})
+    stale = mgr.patch(f"{LEADS}/{b['id']}", {"city": "x", "version": 1})
+    assert stale.status_code == 410 and stale.json["merged_into"] == a["id"]
+    assert mgr.get(f"{LEADS}/999999").status_code == 404

@@ -31,3 +31,19 @@ def test_ui_create_blocked_merged_and_the_merged_page(crm):
     assert ui.get("/app/lead/99999").status_code == 404
     stale = form_post(ui, f"/app/lead/{a['id']}/merge?other=abc", {"other": "abc"})
     assert stale.status_code == 422 and "Choose a different record to merge." in stale.get_data(as_text=True)
+
+
+def test_ui_dismisses_a_possible_duplicate(crm):
+    api = crm.api("rep")
+    a = api.post(LEADS, {"name": "A", "company": "杭州云启科技有限公司"}).json
+    b = api.post(LEADS, {"name": "B", "company": "杭州云启科技"}).json
+    ui = Users(crm).client("rep", name="rep_ui")
+    page = ui.get(f"/app/lead/{b['id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'data-testid="possible-duplicate-{a["id"]}"' in page and "merge-with-" not in page  # reps cannot merge
+    token = csrf_from(page)
+    done = ui.post(f"/app/lead/{b['id']}/duplicates/{a['id']}/dismiss", data={"csrf_token": token},
+                   headers={"Accept-Language": "en"})
+    assert done.status_code == 302
+    page = ui.get(f"/app/lead/{b['id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "is no longer listed as a possible duplicate" in page and "possible-duplicate-" not in page
+    assert ui.post(f"/app/lead/{b['id']}/duplicates/{a['id']}/dismiss").status_code == 400    # no CSRF token
