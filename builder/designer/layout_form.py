@@ -30,7 +30,7 @@ def inputs(obj: Mapping[str, Any]) -> dict[str, str]:
     placed: set[str] = set()
     for i, section in enumerate(current_sections(obj)):
         out.update({**label_inputs(section.get("label"), f"sec-{i}", "-"),
-                    f"sec-{i}-columns": str(section.get("columns") or 1),
+                    f"sec-{i}-columns": str(section.get("columns") or 1), f"sec-{i}-pos": str(i + 1),
                     f"sec-{i}-visible_when": str(section.get("visible_when") or "")})
         for pos, name in enumerate(section.get("fields") or (), start=1):
             if name not in placed:
@@ -67,6 +67,12 @@ def parse(values: Mapping[str, Any], field_names: list[str], _: Gettext, *, stri
         placed[int(where)].append((pos, order, name))
     sections = []
     for i in range(count):
+        pos_text = (values.get(f"sec-{i}-pos") or "").strip()
+        try:
+            order = float(pos_text) if pos_text else float(i + 1)
+        except ValueError:
+            errors[f"sec-{i}-pos"] = _("Enter a number.")
+            continue
         section: dict[str, Any] = {}
         label = {lang: (values.get(f"sec-{i}-{short}") or "").strip()[:2000]
                  for short, lang in (("zh", "zh-CN"), ("en", "en"))}
@@ -85,8 +91,8 @@ def parse(values: Mapping[str, Any], field_names: list[str], _: Gettext, *, stri
             if strict and (section.get("label") or visible_when):
                 errors[f"sec-{i}-zh"] = _("This section has no fields: place fields in it or clear it.")
             continue
-        sections.append(section)
-    return sections, errors
+        sections.append((order, i, section))
+    return [section for _order, _i, section in sorted(sections, key=lambda t: (t[0], t[1]))], errors
 
 
 def set_form_layout(obj: dict[str, Any], sections: list[dict[str, Any]] | None) -> None:

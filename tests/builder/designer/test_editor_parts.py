@@ -48,6 +48,10 @@ def test_the_layout_form_round_trips_and_orders_fields_by_position():
     values["place-c-section"], values["place-c-pos"] = "0", "1.5"
     sections, _errors = layout_form.parse(values, ["a", "b", "c"], _)
     assert sections == [{"label": {"en": "One"}, "columns": 2, "fields": ["b", "c", "a"]}]   # empty section dropped
+    values["sec-1-pos"] = "0.5"                                          # the second section moves first
+    values["place-b-section"] = "1"
+    sections, _errors = layout_form.parse(values, ["a", "b", "c"], _)
+    assert [s["fields"] for s in sections] == [["b"], ["c", "a"]]
     default = layout_form.inputs({"fields": {"x": {}, "y": {}}})
     assert layout_form.parse(default, ["x", "y"], _)[0] == [{"columns": 2, "fields": ["x", "y"]}]
 
