@@ -6,27 +6,9 @@ keeps the history and the chosen values, and the merged lead's id says where it 
 PostgreSQL. (The import half of S12 is proven with the CSV importer.)"""
 from __future__ import annotations
 
-import pytest
-
-from builder.packs import TEMPLATES, import_pack, load_pack
-from tests.fixtures_app import Users
-from tests.runtime.stages.kit import StageApi
+from tests.e2e.test_b2b_pack import b2b  # noqa: F401 - the pack on an empty instance, with its people
 
 LEAD = "/api/v1/records/b2b_lead"
-
-
-@pytest.fixture
-def b2b(make_app, db_url):
-    app = make_app(database_url=db_url)
-    users = Users(app)
-    boss = users.add("boss", "admin", password=None)
-    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        import_pack(app.extensions["crm"], load_pack(TEMPLATES / "b2b_sales"), actor_id=boss)
-    users.add("mgr", "manager", team="b2b_east", region="华东", password=None)
-    users.add("rep1", "rep", team="b2b_east", manager="mgr", region="华东", password=None)
-    users.add("rep2", "rep", team="b2b_east", manager="mgr", region="华东", password=None)
-    app.api = lambda name: StageApi(app.test_client(), users.token(name), None)
-    return app
 
 
 def lead(api, company, **kw):
