@@ -152,17 +152,19 @@ def after_save(event: SaveEvent) -> None:
     warn = tuple(r for r in rules if r.action == "warn" or (r.action == "merge" and event.action != "create"))
     if warn:
         _prepare(event, object_rules(event))
-        flag(conn, event.object_name, record_id,
+        flag(conn, event.object_name, record_id, [r.name for r in warn],
              find_matches(conn, schema, event.object_name, event.record, exclude_id=record_id, rules=warn),
              event.service.now(), fresh=event.action == "create")
 
 
-def flag(conn: sa.Connection, object_name: str, record_id: int, matches: list[Match], now: Any, *,
-         fresh: bool = False) -> None:
-    """Replace the record's possible-duplicate flags by ``matches`` (``fresh``: it has none yet)."""
+def flag(conn: sa.Connection, object_name: str, record_id: int, rule_names: list[str], matches: list[Match],
+         now: Any, *, fresh: bool = False) -> None:
+    """Replace the record's possible-duplicate flags under ``rule_names`` by ``matches`` (``fresh``:
+    a new record, it has none yet); flags of other rules stay."""
     c = dedup_flags.c
     if not fresh:
-        conn.execute(dedup_flags.delete().where(c.object == object_name, c.record_id == record_id))
+        conn.execute(dedup_flags.delete().where(c.object == object_name, c.record_id == record_id,
+                                                c.rule.in_(rule_names)))
     rows = {}
     for m in matches:
         rows.setdefault(m.record_id, {"object": object_name, "record_id": record_id, "other_id": m.record_id,

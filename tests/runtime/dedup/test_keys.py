@@ -85,3 +85,19 @@ def test_merge_rule_on_update_only_flags(crm):
     assert changed.status_code == 200 and changed.json["id"] == b["id"]
     assert changed.json["possible_duplicates"][0]["id"] == a["id"]
     assert mgr.get(LEADS).json["total"]["value"] == 2
+
+
+def test_an_edit_recomputes_only_the_flags_of_the_rules_it_touches(crm):
+    mgr = crm.api("mgr")
+    doc = document()
+    doc["duplicates"]["by_city"] = {"object": "lead", "action": "warn",
+                                    "match": [{"field": "city", "normalize": "text"}]}
+    schema_store.publish(crm.extensions["crm"].engine, doc)
+    a = mgr.post(LEADS, {"name": "A", "company": "杭州云启科技有限公司", "city": "杭州"}).json
+    b = mgr.post(LEADS, {"name": "B", "company": "杭州云启科技", "city": "宁波"}).json
+    assert [(d["id"], d["rule"]) for d in b["possible_duplicates"]] == [(a["id"], "lead_company")]
+    moved = mgr.patch(f"{LEADS}/{b['id']}", {"city": "温州", "version": b["version"]}).json
+    assert [(d["id"], d["rule"]) for d in moved["possible_duplicates"]] == [(a["id"], "lead_company")]
+    same_city = mgr.patch(f"{LEADS}/{b['id']}", {"company": "完全不同的公司", "city": "杭州",
+                                                 "version": moved["version"]}).json
+    assert [(d["id"], d["rule"]) for d in same_city["possible_duplicates"]] == [(a["id"], "by_city")]
