@@ -76,6 +76,9 @@ def merge_records(service: Any, object_name: str, survivor_id: int, other_id: in
     now = service.now()
     with service.transaction() as conn:
         survivor = service.get(object_name, survivor_id, conn=conn)
+        if expected_version is not None and expected_version != survivor["version"]:
+            raise Conflict(_("This record was changed by someone else; reload it and try again."),
+                           version=survivor["version"])
         try:
             other = service.get(object_name, other_id, conn=conn)
         except NotFound:
@@ -91,10 +94,7 @@ def merge_records(service: Any, object_name: str, survivor_id: int, other_id: in
         conn.execute(dedup_flags.delete().where(c.object == object_name, sa.or_(
             c.record_id.in_([other_id, survivor_id]), c.other_id.in_([other_id, survivor_id]))))
         if taken:
-            service.update(object_name, survivor_id, taken, expected_version=expected_version, conn=conn)
-        elif expected_version is not None and expected_version != survivor["version"]:
-            raise Conflict(_("This record was changed by someone else; reload it and try again."),
-                           version=survivor["version"])
+            service.update(object_name, survivor_id, taken, expected_version=survivor["version"], conn=conn)
         history.write(conn, object_name=object_name, record_id=survivor_id, action="merge",
                       changes={None: (None, {"merged_id": other_id, "taken": sorted(taken),
                                              "relinked": relinked})},
