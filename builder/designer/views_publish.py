@@ -35,10 +35,9 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
     svc = services()
     lang = current_language()
     with svc.engine.connect() as conn:
+        # planned as confirmed, so the page shows every step and its impact; removals (the only
+        # steps that need the confirmation) are flagged below and asked for
         plan = schema_store.plan_publish(conn, draft.document, confirm_destructive=True, cache=svc.schema_cache)
-        blocking = schema_store.plan_publish(conn, draft.document, cache=svc.schema_cache).diagnostics \
-            if plan.ok else plan.diagnostics
-    confirm_only = {"publish.confirm_drop"}
     refs = affected(plan.old, plan.app, plan.ops) if plan.app is not None else []
     document = draft.document
     destructive = [i for i in plan.impact if i.needs_confirmation or i.archive or i.op.kind in
@@ -47,8 +46,7 @@ def _plan_view(draft: schema_store.Draft) -> dict[str, Any]:
             "problems": problem_items(plan.diagnostics, draft.document),
             "ops": [dict(op.to_dict(lang), details=_new_fields(plan.app, op)) for op in plan.ops],
             "impact": [dict(i.to_dict(lang), destructive=i in destructive) for i in plan.impact if i.op.ddl],
-            "destructive": bool(destructive),
-            "needs_confirmation": any(d.code in confirm_only for d in blocking) or bool(destructive),
+            "needs_confirmation": bool(destructive),
             "references": [{"object": r.object, "field": r.field, "path": r.path, "link": editor_link(r.path, document)}
                            for r in refs],
             "archived_fields": [{"object": i.op.object, "field": getattr(i.op, "field", ""), "count": i.archive}
