@@ -111,3 +111,33 @@ def test_a_formula_on_the_field_page_is_checked_against_the_drafts_fields_as_it_
                            arg=status.element_handle())
     assert "number" in status.inner_text()          # the result type of a good formula
     page.screenshot_as("formula-checked")
+
+
+def test_two_analysts_in_two_browsers_get_a_conflict_not_a_silent_overwrite(make_app, live_server_for, page,
+                                                                            chromium):
+    app = make_app()
+    first = Designer(app, "analyst1")
+    Designer(app, "analyst2")
+    first.create_object("sample_test", "样品测试")
+    server = live_server_for(app)
+    other_context = chromium.new_context(locale="zh-CN")
+    other = other_context.new_page()
+    try:
+        sign_in(page, server, "analyst1")
+        sign_in(other, server, "analyst2")
+        for p in (page, other):
+            p.goto(server.url + "/builder/objects/sample_test")
+        page.locator("#in-label_en").fill("Sample test")
+        page.get_by_test_id("save-labels").click()
+        page.wait_for_load_state()
+        other.locator("#in-label_en").fill("Sample check")
+        other.get_by_test_id("save-labels").click()
+        other.wait_for_load_state()
+        assert "其他人保存了草稿" in other.locator(".flash-error").inner_text()
+        assert other.locator("#in-label_en").input_value() == "Sample check"       # nothing typed is lost
+        assert first.draft().document["objects"]["sample_test"]["label"]["en"] == "Sample test"
+        other.get_by_test_id("save-labels").click()                                  # saving again is deliberate
+        other.wait_for_load_state()
+        assert first.draft().document["objects"]["sample_test"]["label"]["en"] == "Sample check"
+    finally:
+        other_context.close()
