@@ -178,3 +178,23 @@ def test_values_that_cannot_convert_are_named_and_nothing_is_published(designer)
     assert 'data-testid="publish-form"' not in page
     assert designer.publish(confirm=True).status_code == 422
     assert designer.live().objects["sample_test"].fields["batch"].type == "text"
+
+
+def test_archiving_an_object_with_records_needs_confirmation_and_rollback_brings_them_back(designer):
+    build_sample(designer)
+    designer.create_object("other", "其他")
+    designer.publish()
+    rep = designer.users.client("rep")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(rep.get("/app/sample_test/new"))).group(1)
+    for name in ("S-1", "S-2"):
+        rep.post("/app/sample_test/new", data={"csrf_token": token, "name": name})
+    designer.post("/builder/objects/sample_test/archive")
+    page = text(designer.get("/builder/publish"))
+    assert "对象 sample_test：2 条记录" in page and 'data-testid="confirm-destructive"' in page
+    assert designer.publish().status_code == 422 and "sample_test" in designer.live().objects
+    assert designer.publish(confirm=True).status_code == 302
+    assert "sample_test" not in designer.live().objects
+    assert designer.post("/builder/versions/1/rollback").status_code == 302     # records come back: no confirmation
+    with designer.svc.engine.connect() as conn:
+        names = conn.execute(sa.text("SELECT name FROM obj_sample_test ORDER BY id")).scalars().all()
+    assert names == ["S-1", "S-2"]
