@@ -95,7 +95,9 @@ def _merged_or_missing(exc):
         if target is not None:
             return render_template("runtime/dedup_merged.html", object_name=args["object_name"],
                                    record_id=args["record_id"], target=target), 410
-    from runtime.web_errors import _messages  # the app's own 404 page for everything else
+    from runtime.web_errors import _messages, json_error, wants_json  # the app's own 404 for the rest
+    if wants_json():
+        return json_error(404, _messages()[404])
     return render_template("error.html", status=404, message=_messages()[404]), 404
 
 
