@@ -54,3 +54,30 @@ def test_someone_elses_progress_page_is_not_found_and_an_upload_error_says_why(a
     empty = rep1.post("/app/lead/import", data={"csrf_token": token, "file": (io.BytesIO(b""), "a.csv")},
                       content_type="multipart/form-data")
     assert empty.status_code == 422 and "文件是空的。" in empty.get_data(as_text=True)
+
+
+def test_a_failed_import_offers_resume_on_its_page_and_finishes_without_duplicates(app):
+    publish(app)
+    rep = Users(app).client("rep", "rep1")
+    armed = {"on": True}
+
+    def explode(event):
+        if armed["on"] and event.record.get("name") == "客户7":
+            raise RuntimeError("the database went away")
+
+    app.extensions["crm"].hooks.register("before_save", explode)
+    rows = [[f"客户{n}", f"139{n:08d}", "", "", "", "", "", ""] for n in range(12)]
+    token = csrf_from(rep.get("/app/lead/import").get_data(as_text=True))
+    started = rep.post("/app/lead/import", data={"csrf_token": token, "action": "run",
+                                                 "file": (io.BytesIO(csv_bytes(rows)), "a.csv")},
+                       content_type="multipart/form-data")
+    page = rep.get(started.headers["Location"]).get_data(as_text=True)
+    assert "失败" in page and "RuntimeError: the database went away" in page
+    assert 'data-testid="import-resume"' in page
+    armed["on"] = False
+    action = re.search(r'action="([^"]+/resume)"', page).group(1)
+    resumed = rep.post(action, data={"csrf_token": token})
+    assert resumed.status_code == 303
+    done = rep.get(resumed.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'data-testid="count-created">12<', done)
+    assert 'data-testid="import-resume"' not in done
