@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_b2b_s12_dedup import b2b  # noqa: F401 - the B2B pack app with its people (fixture)
+from tests.e2e.test_b2b_pack import b2b  # noqa: F401 - the B2B pack app with its people (fixture)
 from tests.fixtures_app import Users
 from tests.runtime.imports.conftest import Importer, csv_bytes
 
