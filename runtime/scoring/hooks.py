@@ -1,6 +1,7 @@
 """Recompute on change: after a record of a scored object is saved (or moved to another stage), the
 model's UPDATE runs for that one record (``WHERE id = :id``) in the save's transaction, so the saved
-record and its scores commit together and the API answer already shows them. Band actions go to the
+record and its scores commit together and the API answer already shows them; a ``create_many``
+batch (imports) runs it once for the whole batch (``WHERE id IN (...)``). Band actions go to the
 outbox with the save's other after-save items and are dispatched after the commit.
 
 A save that changes none of the fields the rules read skips the work, unless the model reads the
@@ -35,16 +36,29 @@ def _needs(m: ScoringModel, event: SaveEvent) -> bool:
 
 
 def after_save(event: SaveEvent) -> None:
-    if event.record_id is None:
+    if event.record_id is None or event.batch:   # a batch was scored in after_save_batch
         return
+    _score(event, [event.record_id])
+
+
+def after_save_batch(events: list[SaveEvent]) -> None:
+    """A ``create_many`` batch (imports, demo data): one UPDATE per model for all its records."""
+    by_object: dict[str, list[SaveEvent]] = {}
+    for event in events:
+        if event.record_id is not None:
+            by_object.setdefault(event.object_name, []).append(event)
+    for group in by_object.values():
+        _score(group[0], [e.record_id for e in group])
+
+
+def _score(event: SaveEvent, ids: list[int]) -> None:
     schema = event.service.schema
     svc = event.service.svc
     for m in models(schema, event.object_name):
         if not _needs(m, event):
             continue
-        _changed, items = recompute_in(event.conn, svc, schema, m, now=svc.clock.now(), ids=[event.record_id],
-                                       depth=event.depth)
-        if items:
+        _changed, items = recompute_in(event.conn, svc, schema, m, now=svc.clock.now(), ids=ids, depth=event.depth)
+        if items:   # dispatched after the commit, with the save's other after-save items
             sink = getattr(event.service, SINK, None)
             (sink if sink is not None else getattr_list(event, PENDING)).extend(items)
 
@@ -55,4 +69,5 @@ def register_hooks(svc: Services) -> None:
         return
     svc.extras["scoring_hooks"] = True
     svc.hooks.register("after_save", after_save)
+    svc.hooks.register("after_save_batch", after_save_batch)
     svc.hooks.register("stage_entered", after_save)

@@ -34,6 +34,11 @@ def random_leads(app, n, seed=7):
     return ids
 
 
+def lead_table(app):
+    with app.svc.engine.connect() as conn:
+        return app.svc.schema_cache.get(conn).table("lead")
+
+
 def stored(app, ids):
     svc = app.svc
     with svc.engine.connect() as conn:
@@ -70,7 +75,7 @@ def test_sql_and_python_give_the_same_scores_for_every_record(scored):
 def test_recompute_is_one_update_statement_and_only_changed_rows_are_written(scored):
     ids = random_leads(scored, 30)
     engine = scored.svc.engine
-    table = scored.svc.schema_cache.get(engine.connect()).table("lead")
+    table = lead_table(scored)
     statements = []
 
     def seen(conn, cursor, statement, *rest):
@@ -92,7 +97,7 @@ def test_recompute_is_one_update_statement_and_only_changed_rows_are_written(sco
 def test_recompute_of_some_ids_leaves_the_others(scored):
     ids = random_leads(scored, 6)
     engine = scored.svc.engine
-    table = scored.svc.schema_cache.get(engine.connect()).table("lead")
+    table = lead_table(scored)
     with engine.begin() as conn:
         conn.execute(table.update().values(score=-1))
     assert recompute(scored.svc, "lead_score", ids=ids[:2]) == 2
@@ -156,10 +161,32 @@ def test_a_whole_model_recompute_tells_owners_of_band_changes_but_sets_first_ban
     rep = scored.api("rep1")
     svc = scored.svc
     ids = [rep.post(LEAD, json={"company": f"戊{i}", "visits": 2, "downloads": 2}).json["id"] for i in range(3)]
-    table = svc.schema_cache.get(svc.engine.connect()).table("lead")
+    table = lead_table(scored)
     with svc.engine.begin() as conn:   # analytics: all three became very active; one had never been scored
         conn.execute(table.update().where(table.c.id.in_(ids)).values(visits=10))
         conn.execute(table.update().where(table.c.id == ids[2]).values(band=None, score=None))
     assert recompute(svc, "lead_score") == 3
     notes = [n["body"] for n in rep.get("/api/v1/notifications").json["notifications"]]
     assert sorted(notes) == ["戊0 变热了：35 分", "戊1 变热了：35 分"]
+
+
+def test_a_batch_of_creates_is_scored_by_one_update(scored):
+    from runtime.records import RecordService
+    from runtime.users import get_actor
+    svc = scored.svc
+    with svc.engine.connect() as conn:
+        actor = get_actor(conn, scored.api("rep1").user_id)
+    statements = []
+
+    def seen(conn, cursor, statement, *rest):
+        statements.append(statement)
+    sa.event.listen(svc.engine, "before_cursor_execute", seen)
+    try:
+        result = RecordService(svc, actor, source="import").create_many(
+            "lead", [{"company": f"批{i}", "visits": i, "downloads": 2} for i in range(6)])
+    finally:
+        sa.event.remove(svc.engine, "before_cursor_execute", seen)
+    table = lead_table(scored).name
+    assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE") and table in s]) == 1
+    assert [r["score"] for r in stored(scored, result.ids).values()] == [0, 2, 4, 6, 23, 25]
+    assert_agree(scored, result.ids)
