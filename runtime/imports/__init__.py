@@ -5,7 +5,8 @@ problem report as CSV. See docs/imports.md.
 
 Importing this package adds its tables to the system metadata and its API routes to
 ``runtime.api.bp`` (so the app factory imports it before creating tables and registering the API);
-:func:`init_app` adds the pages."""
+:func:`init_app` adds the pages and the hook that collects a batch's save events for their
+after-commit work."""
 from __future__ import annotations
 
 from flask import Flask
@@ -18,5 +19,8 @@ __all__ = ["import_issues", "import_uploads", "init_app"]
 
 
 def init_app(app: Flask) -> None:
+    from runtime.imports.after_commit import collect
     from runtime.imports.views import bp
+    from runtime.services import services
+    services(app).hooks.register("after_save", collect)
     app.register_blueprint(bp)

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 from flask import has_request_context
 
+from runtime.imports.after_commit import collecting, dispatch as dispatch_after_commit
 from runtime.imports.batches import BatchResult, Issue, Plan, run_batch
 from runtime.imports.duplicates import FileKeys
 from runtime.imports.mapping import ColumnMap
@@ -187,8 +188,9 @@ def _batches(rows: Iterator[SheetRow], size: int, *, skip: int, plan: Plan,
 
 
 def _commit(ctx: JobContext, plan: Plan, batch: list[SheetRow], done: int, counts: dict[str, int]) -> BatchResult:
-    """The batch and its checkpoint in one transaction (Superseded if the checkpoint moved)."""
-    with begin_write(ctx.engine) as conn:
+    """The batch and its checkpoint in one transaction (Superseded if the checkpoint moved), then
+    the after-commit work of its saves."""
+    with collecting() as events, begin_write(ctx.engine) as conn:
         current = conn.execute(sa.select(jobs.c.done, jobs.c.status, jobs.c.errors)
                                .where(jobs.c.id == ctx.job_id).with_for_update()).first()
         if current is None or current.done != done or current.status != "running":
@@ -201,6 +203,8 @@ def _commit(ctx: JobContext, plan: Plan, batch: list[SheetRow], done: int, count
         counts["warnings"] += kinds.count("warning")
         counts["merged"] += kinds.count("merged")
         _checkpoint(conn, ctx, current, len(batch), outcome.issues, counts)
+    if not plan.dry_run:
+        dispatch_after_commit(plan.service.svc, events)
     return outcome
 
 

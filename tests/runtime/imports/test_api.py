@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 
 from runtime.imports.job import BATCH_SIZE
 from tests.fixtures_app import Users
@@ -199,3 +200,19 @@ def test_messages_follow_the_users_language(lead_app):
     assert job["errors"][0]["message"] == "Duplicate of row 2 (rule Same mobile); the row was not imported."
     empty = english.start(b"", name="a.csv")
     assert empty.get_json()["errors"]["file"] == ["The file is empty."]
+
+
+def test_after_commit_work_runs_for_each_saved_row_once_its_batch_committed_and_never_for_a_dry_run(importer, lead_app):
+    seen = []
+    engine = lead_app.extensions["crm"].engine
+
+    def after_commit(event):
+        with engine.connect() as conn:  # another connection: the batch must be committed by now
+            committed = conn.execute(sa.text("SELECT count(*) FROM obj_lead WHERE id = :i"), {"i": event.record_id}).scalar()
+        seen.append((event.action, event.record["name"], committed))
+
+    lead_app.extensions["crm"].hooks.register("after_commit", after_commit)
+    importer.job(importer.start(csv_bytes(ROWS), dry_run="1"))
+    assert seen == []
+    importer.job(importer.start(csv_bytes(ROWS), batch_size="2"))
+    assert seen == [("create", "张三", 1), ("create", "赵六", 1)]
