@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 MAX_COLUMNS = 200
 MAX_HEADER_LENGTH = 200
 SAMPLE = 64 * 1024
+CHUNK = 1024 * 1024
 DELIMITERS = ",;\t|"
 csv.field_size_limit(1024 * 1024)
 
@@ -111,23 +112,28 @@ def _cell_text(value: Any) -> str:
 
 
 # -- CSV ------------------------------------------------------------------------------------------
-def detect_encoding(sample: bytes) -> str:
-    """The encoding of a CSV file from its first bytes."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
-        return "gb18030"
-    except UnicodeDecodeError:
-        raise FileProblem("encoding", _("The file is not text in UTF-8 or GB18030/GBK; save it as "
-                                        "\"CSV UTF-8\" and try again.")) from None
+def detect_encoding(path: Path) -> str:
+    """The encoding of a CSV file: a BOM decides; otherwise UTF-8 when the whole file decodes as
+    UTF-8 (checked in chunks, so a GBK character after the first megabyte is not missed), else
+    GB18030 (which covers GBK and GB2312)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        fh.seek(0)
+        for name in ("utf-8", "gb18030"):
+            decoder = codecs.getincrementaldecoder(name)()
+            try:
+                while chunk := fh.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+                return name
+            except UnicodeDecodeError:
+                fh.seek(0)
+    raise FileProblem("encoding", _("The file is not text in UTF-8 or GB18030/GBK; save it as "
+                                    "\"CSV UTF-8\" and try again."))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -143,20 +149,21 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    with path.open("rb") as fh:
-        sample = fh.read(SAMPLE)
-    encoding = detect_encoding(sample)
-    head = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
-    delimiter = sniff_delimiter(head.lstrip("\ufeff"))
+    encoding = detect_encoding(path)
     with path.open("r", encoding=encoding, newline="", errors="strict") as text:
+        head = text.read(SAMPLE)
+        text.seek(0)
+        first = head.lstrip("\ufeff").split("\n", 1)[0].strip()
+        skip = 0
+        if first.lower().startswith("sep=") and len(first) == 5:  # Excel's hint line: "sep=;"
+            delimiter, skip = first[4], 1
+        else:
+            delimiter = sniff_delimiter(head.lstrip("\ufeff"))
         reader = csv.reader(text, delimiter=delimiter)
         try:
             for number, cells in enumerate(reader, start=1):
-                yield number, [c if c != "" else None for c in cells]
-        except UnicodeDecodeError:
-            raise FileProblem("encoding", _("Row %(n)s is not valid %(encoding)s text; save the file as "
-                                            "\"CSV UTF-8\" and try again.", n=reader.line_num + 1,
-                                            encoding=encoding.upper())) from None
+                if number > skip:
+                    yield number - skip, [c if c != "" else None for c in cells]
         except csv.Error as exc:
             raise FileProblem("bad_csv", _("Row %(n)s cannot be read as CSV (%(error)s).",
                                            n=reader.line_num, error=str(exc))) from None

@@ -94,3 +94,15 @@ def test_text_that_is_neither_utf8_nor_gb18030_is_refused_with_a_hint(tmp_path):
     with pytest.raises(FileProblem) as problem:
         list(TableFile(path, "csv").rows())
     assert problem.value.code == "encoding" and "CSV UTF-8" in problem.value.message
+
+
+def test_a_gbk_file_whose_first_megabyte_is_ascii_is_still_read_as_gbk(tmp_path):
+    content = ("name,note\n" + "a,b\n" * 400_000 + "张三,备注\n").encode("gbk")
+    rows = list(table(tmp_path, content).rows())
+    assert rows[-1].cells == ("张三", "备注") and len(rows) == 400_001
+
+
+def test_excels_sep_hint_line_sets_the_delimiter_and_is_not_a_row(tmp_path):
+    t = table(tmp_path, "sep=;\n姓名;手机号\n张三;138\n".encode("utf-8-sig"))
+    assert t.headers() == ["姓名", "手机号"]
+    assert [(r.number, r.cells) for r in t.rows()] == [(2, ("张三", "138"))]
