@@ -1,12 +1,14 @@
 """Recompute on schedule: the ``scoring`` tick task (``crm tick``) recomputes each model whose
 ``schedule`` (``every_hours`` or a five-field ``cron`` in the app's timezone) is due, one UPDATE
-per model. The cursor (last run) lives in ``automation_schedule`` under ``scoring:<model>``. A model
-never run before is recomputed at the first tick (scores exist right after a pack import or a
-publish); a repeated tick at the same instant does nothing, so the sweep is idempotent."""
+per model. The cursor (last run) lives in ``automation_schedule`` under ``scoring:<model>:<hash of
+the model's definition>``. A model never run before, or changed by a publish, is recomputed at the
+next tick (scores exist right after a pack import or a publish); a repeated tick at the same instant
+does nothing, so the sweep is idempotent."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,7 @@ from runtime.outbox import dispatch
 from runtime.scoring.models import ScoringModel, models
 from runtime.scoring.recompute import recompute_in
 from schema_store.database import begin_write
+from schema_store.model import thaw
 
 if TYPE_CHECKING:
     from runtime.services import Services
@@ -26,9 +29,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("crm.scoring")
 
 
-def cursor_key(model_name: str) -> str:
-    key = f"scoring:{model_name}"
-    return key if len(key) <= 63 else "scoring:" + hashlib.sha1(model_name.encode()).hexdigest()[:40]
+def cursor_key(model_name: str, definition: Any) -> str:
+    """``scoring:<model>:<hash of its definition>``: a changed model is due at the next tick."""
+    digest = hashlib.sha1(json.dumps([model_name, thaw(definition)], sort_keys=True, ensure_ascii=False,
+                                     default=str).encode()).hexdigest()[:16]
+    return f"scoring:{model_name[:36]}:{digest}"
 
 
 def _due(m: ScoringModel, last: dt.datetime | None, now: dt.datetime, tz: dt.tzinfo) -> bool:
@@ -53,7 +58,7 @@ def sweep_scoring(svc: Services, now: dt.datetime | None = None) -> dict[str, An
             m = next((x for x in models(schema) if x.name == name), None)
             if m is None:
                 continue
-            key = cursor_key(name)
+            key = cursor_key(name, schema.scoring[name])
             query = sa.select(schedule_cursor.c.last_run_at).where(schedule_cursor.c.rule == key)
             if conn.dialect.name == "postgresql":   # concurrent ticks take turns (SQLite: BEGIN IMMEDIATE)
                 query = query.with_for_update()

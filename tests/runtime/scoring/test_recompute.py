@@ -190,3 +190,19 @@ def test_a_batch_of_creates_is_scored_by_one_update(scored):
     assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE") and table in s]) == 1
     assert [r["score"] for r in stored(scored, result.ids).values()] == [0, 2, 4, 6, 23, 25]
     assert_agree(scored, result.ids)
+
+
+def test_a_published_change_of_the_model_is_applied_at_the_next_tick(scored):
+    import schema_store
+    from tests.runtime.scoring.conftest import DOC, doc
+    rep = scored.api("rep1")
+    lead = rep.post(LEAD, json={"company": "己", "visits": 4, "downloads": 2}).json
+    assert lead["score"] == 23
+    sweep_scoring(scored.svc)
+    scored.clock.travel(minutes=10)
+    assert sweep_scoring(scored.svc) == {}                          # not due
+    rules = [dict(r, points=25) if r["key"] == "engaged" else r for r in DOC["scoring"]["lead_score"]["rules"]]
+    schema_store.publish(scored.svc.engine, doc(rules=rules))
+    scored.clock.travel(minutes=1)
+    assert sweep_scoring(scored.svc) == {"lead_score": 1}           # a new definition runs at once
+    assert rep.get(f"{LEAD}/{lead['id']}").json["score"] == 33
