@@ -242,3 +242,29 @@ def test_the_pack_installs_next_to_the_medical_pack_and_a_second_import_changes_
             schema = svc.schema_cache.get(conn)
     assert again.action == "unchanged" and not again.changes_anything
     assert {"med_lead", "b2b_lead"} <= set(schema.objects) and {"med_big_deal", "b2b_cross_region"} <= set(schema.approvals)
+
+
+def test_the_demo_data_loads_through_the_pipeline_with_scores_notices_and_waiting_approvals(make_app):
+    from builder.packs.demo import load_demo
+    from runtime.users import get_actor
+    app = make_app(clock=TravelClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST)))
+    svc = app.extensions["crm"]
+    boss = Users(app).add("boss", "admin", password=None)
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        pack = load_pack(TEMPLATES / "b2b_sales")
+        import_pack(svc, pack, actor_id=boss)
+        with svc.engine.connect() as conn:
+            actor = get_actor(conn, boss)
+        assert load_demo(svc, pack, actor=actor, scale=0.1, progress=lambda _m: None)
+    with svc.engine.connect() as conn:
+        table = svc.schema_cache.get(conn).table("b2b_lead")
+        rows = conn.execute(sa.select(table.c.score, table.c.score_band, table.c.stage)).all()
+        from runtime.automation.tables import approval_requests
+        waiting = conn.execute(sa.select(sa.func.count()).select_from(approval_requests)).scalar()
+    assert len(rows) == 120 and all(r.score is not None and r.score_band for r in rows)
+    assert {r.score_band for r in rows} == {"a", "b", "c"} and {"screened", "demo_booked"} <= {r.stage for r in rows}
+    assert waiting >= 1
+    from runtime.users import find_user_id
+    with svc.engine.connect() as conn:
+        uid = find_user_id(conn, "b2b_presales1")
+    assert any(b.startswith("线索ID：CK") for b in bodies(app, uid))
