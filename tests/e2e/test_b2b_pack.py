@@ -219,6 +219,7 @@ def test_a_rep_opens_the_top_list_in_chromium_and_follows_a_lead(make_app, live_
     assert rows.count() == 3
     assert [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)] == ["杭州智康云", "温州精密", "宁波教育"]
     assert rows.first.get_by_test_id("score").inner_text() == "37" and rows.first.get_by_test_id("band").inner_text() == "A 高意向"
+    assert rows.first.get_by_test_id("reasons").inner_text() == "页面停留>3分钟且下载2份资料 +15；价格页停留>45秒 +22"
     page.screenshot_as("top-list")
     rows.first.get_by_role("link", name="杭州智康云").click()
     page.wait_for_url(f"{server.url}/app/b2b_lead/*")

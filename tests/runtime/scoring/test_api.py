@@ -18,6 +18,7 @@ def test_the_top_list_holds_the_best_records_the_reader_may_read(scored):
     assert [(r["title"], r["score"], r["band"]) for r in rep1["records"]] == [
         ("二", 33, "hot"), ("三", 25, "warm"), ("一", 2, "cold"), ("四", 0, "cold")]
     assert rep1["records"][0]["parts"] == {"base": 15, "behaviour": 18}
+    assert [(x["rule"], x["points"]) for x in rep1["records"][0]["reasons"]] == [("engaged", 15), ("per_visit", 18)]
     assert rep1["records"][0]["url"].startswith("/app/lead/") and rep1["label"] == "前五" and rep1["limit"] == 5
     team = scored.api("mgr").get(TOP).json["records"]
     assert [r["title"] for r in team] == ["五", "二", "七", "六", "三"]          # limit 5, the whole team

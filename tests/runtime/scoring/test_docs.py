@@ -33,6 +33,7 @@ def test_the_example_validates_and_scores_the_s8_lead(make_app):
     shown = blocks("")[-1]
     assert set(top) == set(shown) and set(top["records"][0]) == set(shown["records"][0])
     assert top["records"][0]["parts"] == shown["records"][0]["parts"] and top["label"] == shown["label"]
+    assert top["records"][0]["reasons"] == shown["records"][0]["reasons"]
 
 
 def test_the_diagnostic_example_is_what_the_checker_says():
