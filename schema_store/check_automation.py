@@ -309,7 +309,10 @@ _SCORING = {  # codes of the scoring checks: (English, Chinese)
     "scoring.band_needs_field": ("band actions fire when a record enters the band: give the bands a 'field' "
                                  "to keep the band in", "分档动作在记录进入该分档时触发：请为分档指定保存分档的字段 'field'"),
     "scoring.band_range": ("min ({min}) must be less than max ({max})", "最小值（{min}）必须小于最大值（{max}）"),
+    "scoring.user": ("a score must not depend on who is looking: $user cannot be used here",
+                     "评分不能取决于查看者：此处不能使用 $user"),
 }
+_USER = re.compile(r"\$user\b", re.IGNORECASE)
 
 
 def _scoring_diag(ctx: Context, code: str, path: str, zh: dict[str, Any] | None = None, **params: Any) -> None:
@@ -323,7 +326,11 @@ def _scoring_diag(ctx: Context, code: str, path: str, zh: dict[str, Any] | None 
 
 
 def _in_database(ctx: Context, compiled: Any, path: str) -> None:
-    if compiled is None or compiled.sql_capable:
+    if compiled is None:
+        return
+    if _USER.search(compiled.source):
+        _scoring_diag(ctx, "scoring.user", path)
+    if compiled.sql_capable:
         return
     reason = getattr(compiled.compiled, "sql_reason", None) or {}
     if not isinstance(reason, dict):

@@ -9,8 +9,11 @@ clock (``$now``, ``TODAY()``...), the stage or a lookup (those change without th
 the scheduled recompute covers them)."""
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
 
 from runtime.automation.rules import PENDING, SINK, getattr_list
 from runtime.records.hooks import SaveEvent
@@ -20,6 +23,7 @@ from runtime.scoring.recompute import recompute_in
 if TYPE_CHECKING:
     from runtime.services import Services
 
+log = logging.getLogger("crm.scoring")
 _VOLATILE = re.compile(r"\$(now|today)\b|\b(today|now|stage|hoursinstage|daysinstage)\s*\(", re.IGNORECASE)
 
 
@@ -57,7 +61,13 @@ def _score(event: SaveEvent, ids: list[int]) -> None:
     for m in models(schema, event.object_name):
         if not _needs(m, event):
             continue
-        _changed, items = recompute_in(event.conn, svc, schema, m, now=svc.clock.now(), ids=ids, depth=event.depth)
+        try:   # a score the database cannot store (e.g. a numeric overflow) must not refuse the save
+            with event.conn.begin_nested():
+                _changed, items = recompute_in(event.conn, svc, schema, m, now=svc.clock.now(), ids=ids,
+                                               depth=event.depth)
+        except sa.exc.DBAPIError as exc:
+            log.warning("scoring %s could not score %s %s: %s", m.name, event.object_name, ids, exc.orig)
+            continue
         if items:   # dispatched after the commit, with the save's other after-save items
             sink = getattr(event.service, SINK, None)
             (sink if sink is not None else getattr_list(event, PENDING)).extend(items)

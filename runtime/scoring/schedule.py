@@ -45,6 +45,29 @@ def _due(m: ScoringModel, last: dt.datetime | None, now: dt.datetime, tz: dt.tzi
     return occurrence(SimpleNamespace(trigger=trigger), last, now, tz) is not None
 
 
+def _sweep_model(svc: Services, name: str, now: dt.datetime) -> tuple[int, list[int]] | None:
+    """Recompute model ``name`` if due, in its own transaction: (rows changed, outbox items)."""
+    with begin_write(svc.engine) as conn:
+        schema = svc.schema_cache.get(conn)
+        m = next((x for x in models(schema) if x.name == name), None)
+        if m is None:
+            return None
+        key = cursor_key(name, schema.scoring[name])
+        query = sa.select(schedule_cursor.c.last_run_at).where(schedule_cursor.c.rule == key)
+        if conn.dialect.name == "postgresql":   # concurrent ticks take turns (SQLite: BEGIN IMMEDIATE)
+            query = query.with_for_update()
+        last = aware(conn.execute(query).scalar())
+        if not _due(m, last, now, svc.settings.tz) or (last is not None and last >= now):
+            return None
+        changed, items = recompute_in(conn, svc, schema, m, now=now)
+        if last is None:
+            conn.execute(schedule_cursor.insert().values(rule=key, last_run_at=now))
+        else:
+            conn.execute(schedule_cursor.update().where(schedule_cursor.c.rule == key).values(last_run_at=now))
+    log.info("scoring %s recomputed at %s: %s row(s) changed", name, now.isoformat(), changed)
+    return changed, items
+
+
 def sweep_scoring(svc: Services, now: dt.datetime | None = None) -> dict[str, Any]:
     """Recompute every due model as of ``now``: ``{model: rows changed}``."""
     now = now or svc.clock.now()
@@ -53,25 +76,14 @@ def sweep_scoring(svc: Services, now: dt.datetime | None = None) -> dict[str, An
     with svc.engine.connect() as conn:
         names = [m.name for m in models(svc.schema_cache.get(conn))]
     for name in names:
-        with begin_write(svc.engine) as conn:   # one transaction per model: one slow model blocks no other
-            schema = svc.schema_cache.get(conn)
-            m = next((x for x in models(schema) if x.name == name), None)
-            if m is None:
-                continue
-            key = cursor_key(name, schema.scoring[name])
-            query = sa.select(schedule_cursor.c.last_run_at).where(schedule_cursor.c.rule == key)
-            if conn.dialect.name == "postgresql":   # concurrent ticks take turns (SQLite: BEGIN IMMEDIATE)
-                query = query.with_for_update()
-            last = aware(conn.execute(query).scalar())
-            if not _due(m, last, now, svc.settings.tz) or (last is not None and last >= now):
-                continue
-            changed, new_items = recompute_in(conn, svc, schema, m, now=now)
-            if last is None:
-                conn.execute(schedule_cursor.insert().values(rule=key, last_run_at=now))
-            else:
-                conn.execute(schedule_cursor.update().where(schedule_cursor.c.rule == key).values(last_run_at=now))
+        try:
+            got = _sweep_model(svc, name, now)
+        except sa.exc.DBAPIError as exc:   # one model the database refuses must not stop the others
+            log.warning("scoring %s: recompute failed: %s", name, exc.orig)
+            done[name] = {"error": str(exc.orig)[:500]}
+            continue
+        if got is not None:
+            done[name], new_items = got
             items += new_items
-            done[name] = changed
-            log.info("scoring %s recomputed at %s: %s row(s) changed", name, now.isoformat(), changed)
     dispatch(svc, items)
     return done

@@ -4,6 +4,7 @@ the page ``/app/scoring/<model>`` (the same Top-N as HTML, linked to the records
 (the app-wide guard); the lists respect record permissions."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -63,6 +64,9 @@ def scoring_recompute(model_name: str):
         changed = recompute(services(), model_name)
     except UnknownModel:
         return json_error(404, _("There is no scoring model called %(name)s.", name=model_name), "not_found")
+    except sa.exc.DBAPIError as exc:   # e.g. a score too large for its field
+        return json_error(422, _("The scores could not be computed: %(why)s", why=str(exc.orig)[:300]),
+                          "scoring_failed")
     return jsonify({"model": model_name, "changed": changed})
 
 

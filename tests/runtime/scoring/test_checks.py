@@ -42,3 +42,9 @@ def test_bands_must_be_storable(bands, path, code):
 def test_the_example_model_is_valid_and_a_text_field_takes_any_band_key():
     assert problems(doc()) == {}
     assert problems(doc(bands=[{"key": "hot", "field": "company", "min": 1}])) == {}
+
+
+def test_a_score_may_not_depend_on_who_is_looking():
+    rules = doc()["scoring"]["lead_score"]["rules"] + [{"key": "mine", "when": "owner = $user.id", "points": 3}]
+    found = problems(doc(rules=rules))
+    assert {p: d.code for p, d in found.items()} == {"/scoring/lead_score/rules/7/when": "scoring.user"}

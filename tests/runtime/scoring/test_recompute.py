@@ -206,3 +206,20 @@ def test_a_published_change_of_the_model_is_applied_at_the_next_tick(scored):
     scored.clock.travel(minutes=1)
     assert sweep_scoring(scored.svc) == {"lead_score": 1}           # a new definition runs at once
     assert rep.get(f"{LEAD}/{lead['id']}").json["score"] == 33
+
+
+def test_a_score_the_database_cannot_store_never_refuses_the_save(make_app, pg_url, clock):
+    from tests.runtime.scoring.conftest import DOC, build, doc
+    rules = DOC["scoring"]["lead_score"]["rules"] + [{"key": "huge", "when": "visits >= 10", "points": "POWER(visits, 40)"}]
+    app = build(make_app(clock=clock, database_url=pg_url), doc(rules=rules))
+    rep = app.api("rep1")
+    fine = rep.post(LEAD, json={"company": "辛", "visits": 2})
+    assert fine.status_code == 201 and fine.json["score"] == 4
+    huge = rep.post(LEAD, json={"company": "壬", "visits": 10})          # 10^40 overflows NUMERIC(38, 10)
+    assert huge.status_code == 201 and huge.json["score"] is None
+    rep.patch(f"{LEAD}/{fine.json['id']}", json={"visits": 3, "version": 1})
+    assert rep.get(f"{LEAD}/{fine.json['id']}").json["score"] == 6       # the others still score
+    result = sweep_scoring(app.svc)
+    assert "error" in result["lead_score"]
+    failed = app.api("ana").post("/api/v1/scoring/lead_score/recompute")
+    assert failed.status_code == 422 and failed.json["error"]["code"] == "scoring_failed"
