@@ -19,6 +19,7 @@ from runtime.scoring.explain import explain
 from runtime.scoring.models import ScoringModel, UnknownModel, model
 
 DEFAULT_LIMIT = 50
+EXPLAINED = 100   # rows whose reasons are listed (each costs an evaluation in Python)
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -92,9 +93,9 @@ def top_list(service: RecordService, name: str, conn: sa.Connection, lang: str |
     band_labels = {b.key: pick_label(b.label, lang) or b.key for b in m.bands}
     rule_labels = {r.key: pick_label(r.label, lang) or r.key for r in m.rules}
     out = []
-    for row in rows:
+    for index, row in enumerate(rows):
         record = row_to_record(schema, m.object, row, fields)
-        why = explain(service.svc, conn, schema, m, record["id"])
+        why = explain(service.svc, conn, schema, m, record["id"]) if index < EXPLAINED else None
         title = str(record.get(obj.title_field) or "") if obj.title_field else ""
         band = record.get(m.band_field) if m.band_field and access.can_see(m.band_field) else None
         out.append(TopRow(
