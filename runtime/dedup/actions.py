@@ -19,10 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from runtime.dedup.keys import backfill, drop_keys, indexed, ref, write_keys
-from runtime.dedup.matching import Match, find_matches
+from runtime.dedup.keys import backfill, drop_keys, indexed, key_rows, ref, write_keys
+from runtime.dedup.matching import Match, find_matches, prefetch
 from runtime.dedup.rules import DedupRule, join_key, part_values, rules_for
-from runtime.dedup.tables import dedup_flags
+from runtime.dedup.tables import dedup_flags, dedup_keys
 from runtime.i18n import pick_label
 from runtime.records.checks import Problems
 from runtime.records.errors import Invalid
@@ -57,17 +57,50 @@ def _relevant(event: SaveEvent) -> tuple[DedupRule, ...]:
 
 
 def _prepare(event: SaveEvent, rules: tuple[DedupRule, ...]) -> None:
+    _prepare_rules(event.service, event.conn, rules)
+
+
+def _prepare_rules(service: Any, conn: sa.Connection, rules: tuple[DedupRule, ...]) -> None:
     """Backfill batches for rules not fully indexed yet; a rule version once complete is remembered
     by the process (per schema version, so a rollback checks again)."""
-    done = event.service.svc.extras.setdefault("dedup_done", set())
-    version = event.service.schema.version
+    done = service.svc.extras.setdefault("dedup_done", set())
+    version = service.schema.version
     for rule in rules:
         if (version, ref(rule)) in done:
             continue
-        if indexed(event.conn, rule):  # committed: safe to remember (this save may still roll back)
+        if indexed(conn, rule):  # committed: safe to remember (this save may still roll back)
             done.add((version, ref(rule)))
         else:
-            backfill(event.conn, event.service.schema, rule)
+            backfill(conn, service.schema, rule)
+
+
+def _checked_on_create(rules: tuple[DedupRule, ...]) -> tuple[DedupRule, ...]:
+    return tuple(r for r in rules if r.action in ("block", "merge"))
+
+
+def before_batch(service: Any, conn: sa.Connection, object_name: str, rows: list[Any]) -> None:
+    """A batch of creates (``create_many``): the exact keys of every row looked up at once, and on
+    PostgreSQL their advisory locks taken at once, so ``validate`` needs no query per row."""
+    schema = service.schema
+    rules = _checked_on_create(service.svc.memo.get(("dedup_rules", schema.version, schema.checksum, object_name),
+                                                    lambda: rules_for(schema, object_name)))
+    if not rules:
+        return
+    _prepare_rules(service, conn, rules)
+    rows = [r for r in rows if isinstance(r, dict)]
+    service.batch_memo["dedup_known"] = prefetch(conn, rules, rows)
+    if conn.dialect.name == "postgresql":
+        locks = sorted({_lock_id(rule, parts) for rule in rules if not rule.fuzzy
+                        for r in rows if (parts := part_values(rule, r)) is not None})
+        if locks:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k "
+                                 "ORDER BY k"), {"keys": locks})
+        service.batch_memo["dedup_locked"] = set(locks)
+
+
+def _lock_id(rule: DedupRule, parts: tuple[str, ...]) -> int:
+    digest = hashlib.sha1(f"{ref(rule)}\x1e{join_key(parts)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def titles(conn: sa.Connection, service: Any, object_name: str, ids: list[int]) -> dict[int, str]:
@@ -102,8 +135,8 @@ def _lock_keys(event: SaveEvent, rules: tuple[DedupRule, ...]) -> None:
     for rule in rules:
         parts = part_values(rule, event.record)
         if parts is not None and not rule.fuzzy:
-            digest = hashlib.sha1(f"{ref(rule)}\x1e{join_key(parts)}".encode()).digest()
-            locks.add(int.from_bytes(digest[:8], "big", signed=True))
+            locks.add(_lock_id(rule, parts))
+    locks -= getattr(event.service, "batch_memo", {}).get("dedup_locked", set())  # held for the batch
     for key in sorted(locks):  # a fixed order: no deadlock between two multi-key saves
         event.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
@@ -119,7 +152,7 @@ def validate(event: SaveEvent, problems: Problems) -> None:
     _prepare(event, object_rules(event))
     _lock_keys(event, rules)
     matches = find_matches(event.conn, schema, event.object_name, event.record, exclude_id=event.record_id,
-                           rules=rules)
+                           rules=rules, known=getattr(event.service, "batch_memo", {}).get("dedup_known"))
     if not matches:
         return
     if str(event.service.source).startswith(PUBLIC_SOURCES):  # a visitor learns nothing about saved records
@@ -148,13 +181,24 @@ def after_save(event: SaveEvent) -> None:
     rules = object_rules(event) if event.action == "restore" else _relevant(event)
     if not rules:
         return
-    write_keys(conn, rules, record_id, event.record)
+    if not (event.batch and event.action == "create"):  # a batch's keys are written by after_save_batch
+        write_keys(conn, rules, record_id, event.record)
     warn = tuple(r for r in rules if r.action == "warn" or (r.action == "merge" and event.action != "create"))
     if warn:
         _prepare(event, object_rules(event))
         flag(conn, event.object_name, record_id, [r.name for r in warn],
              find_matches(conn, schema, event.object_name, event.record, exclude_id=record_id, rules=warn),
              event.service.now(), fresh=event.action == "create")
+
+
+def after_save_batch(events: list[SaveEvent]) -> None:
+    """The keys of a batch of new records, in one statement (they have none yet)."""
+    rows = []
+    for event in events:
+        if event.action == "create" and event.record_id is not None:
+            rows += [row for rule in object_rules(event) for row in key_rows(rule, event.record_id, event.record)]
+    if rows:
+        events[0].conn.execute(dedup_keys.insert(), rows)
 
 
 def flag(conn: sa.Connection, object_name: str, record_id: int, rule_names: list[str], matches: list[Match],

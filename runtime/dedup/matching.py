@@ -31,10 +31,11 @@ class Match:
 
 def find_matches(conn: sa.Connection, app_schema: Any, object_name: str, values: Mapping[str, Any], *,
                  exclude_id: int | None = None, actions: Iterable[str] | None = None,
-                 rules: Iterable[DedupRule] | None = None) -> list[Match]:
+                 rules: Iterable[DedupRule] | None = None, known: Known | None = None) -> list[Match]:
     """Records of ``object_name`` that ``values`` duplicates under its rules (optionally only rules
     with one of ``actions``, or only ``rules``), best first; ``exclude_id`` (the record being
-    updated) never matches."""
+    updated) never matches. ``known`` (from :func:`prefetch`) answers exact keys looked up for a
+    whole batch without another query."""
     wanted = set(actions) if actions is not None else None
     found: dict[tuple[str, int], Match] = {}
     for rule in rules_for(app_schema, object_name) if rules is None else rules:
@@ -43,17 +44,46 @@ def find_matches(conn: sa.Connection, app_schema: Any, object_name: str, values:
         parts = part_values(rule, values)
         if parts is None:
             continue
-        for record_id, s in _rule_matches(conn, rule, parts, exclude_id):
+        for record_id, s in _rule_matches(conn, rule, parts, exclude_id, known):
             found[(rule.name, record_id)] = Match(rule.name, record_id, s, rule.fields, rule.action)
     return sorted(found.values(), key=lambda m: (-m.score, m.record_id, m.rule))
 
 
-def _rule_matches(conn: sa.Connection, rule: DedupRule, parts: tuple[str, ...], exclude_id: int | None
-                  ) -> list[tuple[int, float]]:
+# per rule version: (the keys looked up, {key: record ids having it})
+Known = dict[str, tuple[set[str], dict[str, list[int]]]]
+
+
+def prefetch(conn: sa.Connection, rules: Iterable[DedupRule], records: Iterable[Mapping[str, Any]],
+             chunk: int = 500) -> Known:
+    """The existing records having the exact keys of ``records`` under ``rules``, one query per
+    rule and ``chunk`` keys (a batch of creates checks them all without a query per row)."""
+    c = dedup_keys.c
+    known: Known = {}
+    records = list(records)
+    for rule in rules:
+        if rule.fuzzy:
+            continue
+        keys = sorted({join_key(p) for r in records if (p := part_values(rule, r)) is not None})
+        found: dict[str, list[int]] = {}
+        for start in range(0, len(keys), chunk):
+            for key, record_id in conn.execute(sa.select(c.key, c.record_id).distinct().where(
+                    c.rule == ref(rule), c.kind == "k", c.key.in_(keys[start:start + chunk]))):
+                found.setdefault(key, []).append(record_id)
+        known[ref(rule)] = (set(keys), found)
+    return known
+
+
+def _rule_matches(conn: sa.Connection, rule: DedupRule, parts: tuple[str, ...], exclude_id: int | None,
+                  known: Known | None = None) -> list[tuple[int, float]]:
     c = dedup_keys.c
     others = [c.record_id != exclude_id] if exclude_id is not None else []
+    key = join_key(parts)
+    looked_up = (known or {}).get(ref(rule))
+    if looked_up is not None and key in looked_up[0] and not rule.fuzzy:
+        ids = sorted(i for i in looked_up[1].get(key, ()) if i != exclude_id)[:EXACT_LIMIT]
+        return [(record_id, 100.0) for record_id in ids]
     exact = conn.execute(sa.select(c.record_id).distinct().where(
-        c.rule == ref(rule), c.kind == "k", c.key == join_key(parts), *others)
+        c.rule == ref(rule), c.kind == "k", c.key == key, *others)
         .order_by(c.record_id).limit(EXACT_LIMIT)).scalars().all()
     out = [(record_id, 100.0) for record_id in exact]
     if not rule.fuzzy:

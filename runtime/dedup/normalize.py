@@ -28,6 +28,8 @@ Kinds (the ``normalize`` of a duplicate rule's ``match`` entry, docs/dedup.md):
 """
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 from typing import Any, Callable
@@ -150,8 +152,13 @@ NORMALIZERS: dict[str, Callable[[Any], str | None]] = {
 
 def normalize(kind: str, value: Any) -> str | None:
     """The key of ``value`` under ``kind`` (one of :data:`KINDS`); ``None`` for blank values."""
-    try:
-        fn = NORMALIZERS[kind]
-    except KeyError:
-        raise ValueError(f"unknown normalization {kind!r}; kinds: {', '.join(KINDS)}") from None
-    return fn(value)
+    if kind not in NORMALIZERS:
+        raise ValueError(f"unknown normalization {kind!r}; kinds: {', '.join(KINDS)}")
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return _cached(kind, type(value), value)  # a save and its import check the same values again
+    return NORMALIZERS[kind](value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cached(kind: str, _type: type, value: str | int) -> str | None:
+    return NORMALIZERS[kind](value)

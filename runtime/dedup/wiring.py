@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
     svc.extras["dedup_hooks"] = True
     svc.hooks.register("validate", actions.validate)
     svc.hooks.register("after_save", actions.after_save)
+    svc.hooks.register("before_batch", actions.before_batch)
+    svc.hooks.register("after_save_batch", actions.after_save_batch)
     app.jinja_env.globals["dedup_notice"] = _notice
     sources = svc.extras.setdefault("timeline_sources", [])
     if merge_timeline not in sources:

@@ -5,7 +5,10 @@ Order of a save: ``before_save`` (may change ``event.record``) -> formulas -> ch
 ``validate`` hooks (add problems) -> write -> ``after_save`` (same transaction; e.g. outbox rows)
 -> commit -> ``after_commit`` (dispatch; must never raise into the caller).
 
-``create_many`` (imports, demo loaders) writes a batch of creates at once and then calls each
+``create_many`` (imports, demo loaders) first calls each ``before_batch`` hook with
+``(service, conn, object_name, rows)`` (the raw input rows), so a feature can look up in one query
+what every row's checks will need and keep it on the service for the batch (``service.batch_memo``);
+it writes the batch of creates at once and then calls each
 ``after_save_batch`` hook once with the list of events (same transaction) before the per-event
 ``after_save`` hooks; those events have ``batch=True``, so a hook with a batch counterpart does its
 per-row writes in one statement there and skips them per event.
@@ -22,8 +25,8 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-KINDS = ("before_save", "validate", "after_save", "after_save_batch", "after_commit", "stage_entered",
-         "stage_overdue", "approval_decided")
+KINDS = ("before_save", "validate", "after_save", "before_batch", "after_save_batch", "after_commit",
+         "stage_entered", "stage_overdue", "approval_decided")
 
 
 @dataclass

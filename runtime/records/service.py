@@ -33,11 +33,13 @@ WRITABLE_SYSTEM = ("owner",)
 
 @dataclass
 class BulkResult:
-    """What ``create_many`` did: the new id per input row (None where the row was refused) and
-    the refusal of each refused row by its index."""
+    """What ``create_many`` did: the new id per input row (None where the row was refused), the
+    refusal of each refused row by its index, and the save events (a caller that owns the
+    transaction runs ``RecordService.after_commit(events)`` once it has committed)."""
 
     ids: list[int | None]
     errors: dict[int, Invalid] = field(default_factory=dict)
+    events: list[SaveEvent] = field(default_factory=list)  # the saves made (for callers that dispatch)
 
 
 class RecordService:
@@ -50,6 +52,7 @@ class RecordService:
         # per-service memo of look-ups a batch repeats; deletes through this service clear it
         self._known_users: set[int] = set()
         self._visible: set[tuple[str, int]] = set()
+        self.batch_memo: dict[str, Any] = {}  # what before_batch hooks looked up for the current batch
 
     # -- context ---------------------------------------------------------------------------------
     @property
@@ -192,6 +195,9 @@ class RecordService:
         result = BulkResult(ids=[None] * len(rows))
         with self.transaction(conn) as c:
             self._prefetch_references(c, obj, rows)
+            self.batch_memo = {}
+            for hook in self.svc.hooks("before_batch"):
+                hook(self, c, object_name, rows)
             prepared: list[tuple[int, SaveEvent, dict[str, Any]]] = []
             taken: dict[str, set[Any]] = {f.name: set() for f in obj.fields.values() if f.unique}
             for index, data in enumerate(rows):
@@ -219,8 +225,10 @@ class RecordService:
                     if before_row is not None:
                         before_row(index)
                     self._run("after_save", event)
+        self.batch_memo = {}
         for _index, event, _row in prepared:
             self._after_commit(event, conn)
+        result.events = [event for _i, event, _r in prepared]
         return result
 
     def _prepare_create(self, c: sa.Connection, object_name: str, access: ObjectAccess,
@@ -450,6 +458,11 @@ class RecordService:
         touched = {name: {(event.prior or {}).get(name), event.record.get(name)} for name in lookups}
         refresh_rollups(event.conn, self.schema, event.object_name, touched, now=self.now(), tz=self.tz,
                         user=user_context(self.actor))
+
+    def after_commit(self, events: Sequence[SaveEvent]) -> None:
+        """Dispatch what saves made in the caller's transaction left for after its commit."""
+        for event in events:
+            self._after_commit(event, None)
 
     def _after_commit(self, event: SaveEvent, conn: sa.Connection | None) -> None:
         if conn is not None:
