@@ -10,6 +10,7 @@ from runtime.clock import SystemClock
 from runtime.config import load_settings
 from runtime.outbox.registry import load_action_modules
 import runtime.automation.actions  # noqa: F401,E402 - registers the automation outbox actions in workers
+import runtime.scoring.band_actions  # noqa: F401,E402 - and the scoring band actions
 from runtime.services import Services
 from schema_store.database import create_engine
 

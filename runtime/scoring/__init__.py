@@ -21,7 +21,7 @@ __all__ = ["ScoringModel", "UnknownModel", "build_update", "init_app", "model", 
 
 def init_app(app: Flask) -> None:
     from runtime.scoring.hooks import register_hooks
-    from runtime.scoring.web import api, pages
+    from runtime.scoring.web import api, home_links, pages
     from runtime.stages.tick import register_tick
     svc = app.extensions["crm"]
     register_hooks(svc)
@@ -29,3 +29,4 @@ def init_app(app: Flask) -> None:
         register_tick(svc, "scoring", lambda s, now: sweep_scoring(s, now))
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.jinja_env.globals["scoring_links"] = home_links

@@ -5,7 +5,7 @@ the page ``/app/scoring/<model>`` (the same Top-N as HTML, linked to the records
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,10 +32,8 @@ def _record_error(exc: RecordError):
     return json_error(exc.status, exc.message, exc.code)
 
 
-@api.get("")
-def scoring_models():
+def readable_models(service: RecordService) -> list[dict]:
     """The scoring models whose records the caller may read."""
-    service = _service()
     out = []
     for m in models(service.schema):
         try:
@@ -44,7 +42,23 @@ def scoring_models():
             continue
         out.append({"model": m.name, "object": m.object, "label": pick_label(m.label) or m.name,
                     "limit": m.top_limit, "every_hours": m.every_hours, "cron": m.cron})
-    return jsonify({"models": out})
+    return out
+
+
+def home_links() -> list[dict]:
+    """For the home page: a Top-N link per model the signed-in user may read."""
+    try:
+        found = readable_models(_service())
+    except Exception:  # noqa: BLE001 - no published app yet
+        return []
+    return [{"label": m["label"], "limit": m["limit"],
+             "href": url_for("scoring.scoring_page", model_name=m["model"])} for m in found]
+
+
+@api.get("")
+def scoring_models():
+    """The scoring models whose records the caller may read."""
+    return jsonify({"models": readable_models(_service())})
 
 
 @api.get("/<model_name>/top")

@@ -213,7 +213,9 @@ def test_a_rep_opens_the_top_list_in_chromium_and_follows_a_lead(make_app, live_
     lead(app.api("rep1"), "别人的线索", page_minutes=9, downloads=9, price_page_seconds=99)
     server = live_server_for(app)
     browser_login(page, server, "rep3")
-    page.goto(server.url + "/app/scoring/b2b_lead_score")
+    page.goto(server.url + "/")
+    page.get_by_test_id("top-scored").get_by_role("link").first.click()  # the home page links the list
+    page.wait_for_url(server.url + "/app/scoring/b2b_lead_score")
     page.get_by_role("heading", level=1, name="Top 50 高意向线索").wait_for()
     rows = page.get_by_test_id("scoring-top").locator("tbody tr")
     assert rows.count() == 3

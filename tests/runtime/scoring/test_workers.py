@@ -11,12 +11,9 @@ from tests.runtime.scoring.conftest import build
 def test_a_band_entered_on_save_runs_its_actions_in_a_worker(make_app, pg_url, redis_url, clock):
     app = build(make_app(clock=clock, database_url=pg_url, redis_url=redis_url))
     settings = app.svc.settings
-    # Workers import the built-in action modules in runtime/jobs/context.py, which does not list
-    # runtime.scoring.band_actions yet (a one-line change outside this feature's files); until it
-    # does, a deployment names it in CRM_ACTION_MODULES, the documented way for action modules.
+    # a plain worker: the built-in action modules (band actions included) need no configuration
     env = {"CRM_INSTANCE_PATH": str(settings.instance_path), "DATABASE_URL": settings.database_url,
-           "REDIS_URL": redis_url, "SECRET_KEY": settings.secret_key,
-           "CRM_ACTION_MODULES": "runtime.scoring.band_actions"}
+           "REDIS_URL": redis_url, "SECRET_KEY": settings.secret_key}
     rep = app.api("rep1")
     lead = rep.post("/api/v1/records/lead", json={"company": "庚", "visits": 9, "downloads": 3, "industry": "教育"}).json
     assert (lead["score"], lead["band"]) == (38, "hot")                   # scored in the web process
