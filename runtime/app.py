@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 # Importing a feature package registers its tables on runtime.system_tables.metadata (before
 # create_all) and its API routes on runtime.api.bp (before api.init_app).
 from runtime import (api, auth, automation, files, health, home, i18n, notifications, records,  # noqa: F401
-                     stages, ui, web_errors)
+                     security_headers, stages, ui, web_errors)
 from runtime import public_forms  # its tables before create_all; routes and hooks in init_app
 from runtime import scoring  # lead scoring (registers its outbox action)
 from runtime import imports  # CSV/XLSX import: tables, API routes and the job kind (runtime/imports)
@@ -71,6 +71,7 @@ def create_runtime_app(config: Mapping[str, Any] | None = None, *, clock: Clock 
     i18n.init_app(app, settings.instance_path)
     auth.init_app(app)
     web_errors.init_app(app)
+    security_headers.init_app(app)
     jobs_wiring.init_app(app)
     notifications.init_app(app)
     stages.init_app(app)
