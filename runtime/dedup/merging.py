@@ -75,6 +75,10 @@ def merge_records(service: Any, object_name: str, survivor_id: int, other_id: in
     schema = service.schema
     now = service.now()
     with service.transaction() as conn:
+        if conn.dialect.name == "postgresql":  # both rows, in id order: crossing merges wait, never deadlock
+            table = schema.table(object_name)
+            conn.execute(sa.select(table.c.id).where(table.c.id.in_(sorted({survivor_id, other_id})))
+                         .order_by(table.c.id).with_for_update())
         survivor = service.get(object_name, survivor_id, conn=conn)
         if expected_version is not None and expected_version != survivor["version"]:
             raise Conflict(_("This record was changed by someone else; reload it and try again."),

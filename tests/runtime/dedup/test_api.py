@@ -180,3 +180,26 @@ def test_a_possible_duplicate_can_be_dismissed_and_merged_ids_answer_every_metho
     stale = mgr.patch(f"{LEADS}/{b['id']}", {"city": "x", "version": 1})
     assert stale.status_code == 410 and stale.json["merged_into"] == a["id"]
     assert mgr.get(f"{LEADS}/999999").status_code == 404
+
+
+def test_crossing_merges_of_the_same_two_records_end_in_one_merge_never_an_error(crm):
+    """A into B and B into A at the same moment: the rows are locked in id order, so one merge
+    wins and the other is told the record is gone (no deadlock, no 500)."""
+    import threading
+    mgr = crm.api("mgr")
+    for round_ in range(3):
+        a = mgr.post(LEADS, {"name": f"甲{round_}", "phone": f"1380013800{round_}"}).json
+        b = mgr.post(LEADS, {"name": f"乙{round_}", "phone": f"1390013900{round_}"}).json
+        statuses: list[int] = []
+        barrier = threading.Barrier(2)
+
+        def merge(into, other, client):
+            barrier.wait()
+            statuses.append(client.post(f"{LEADS}/{into['id']}/merge", {"other": other["id"]}).status_code)
+        threads = [threading.Thread(target=merge, args=(a, b, crm.api("mgr"))),
+                   threading.Thread(target=merge, args=(b, a, crm.api("mgr")))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(statuses)[0] == 200 and sorted(statuses)[1] in (404, 409, 410, 422), statuses
