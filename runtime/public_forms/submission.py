@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from runtime import users
 from runtime.automation.context import evaluate, load_raw
+from runtime.dedup.merging import create_or_merge
 from runtime.public_forms import tokens
 from runtime.public_forms.channel import Visit, captured_values
 from runtime.public_forms.definition import PublicForm
@@ -113,8 +114,8 @@ def submit(svc: Services, schema: AppSchema, form: PublicForm, data: Mapping[str
     values.update({k: v for k, v in data.items() if v not in (None, "", [])})
     service = RecordService(svc, actor, schema=schema, source=f"form:{form.key}", lang=lang)
     setattr(service, ATTRIBUTE, Submission(form, token))
-    try:
-        record = service.create(form.object.name, values)
+    try:  # a ``merge`` duplicate rule puts a returning visitor's new details into their lead
+        record, _merged_into = create_or_merge(service, form.object.name, values)
     except Invalid as exc:
         return Outcome(errors=exc.errors, rules=[r.get("message", "") for r in exc.rules])
     except sa.exc.IntegrityError:

@@ -263,3 +263,20 @@ def test_hidden_fields_take_the_visit_before_their_default_and_never_the_visitor
     v.submit({**GOOD, "booth_no": "A-2"})
     assert [(lead["utm_campaign"], lead["source_form"]) for lead in leads(form_app)] == \
         [("cmef2026", "demo"), ("organic", "demo")]
+
+
+def test_a_returning_visitor_is_merged_into_their_lead_under_a_merge_rule(form_app):
+    """With a ``merge`` duplicate rule on the e-mail, a second visit by the same person fills the
+    blanks of their existing lead instead of being refused or making a second lead."""
+    doc = form_doc()
+    doc["duplicates"] = {"same_email": {"object": "lead", "match": [{"field": "email", "normalize": "email"}],
+                                        "action": "merge"}}
+    schema_store.publish(form_app.extensions["crm"].engine, doc)
+    v = Visitor(form_app.test_client())
+    v.open("/f/demo?utm_source=website")
+    assert v.submit({"name": "张伟", "email": "zhang.wei@huawei.com"}).status_code == 200
+    v.open("/f/demo?utm_source=website")
+    again = v.submit({"name": "张伟", "email": "Zhang.Wei@Huawei.com", "company": "华为技术", "phone": "13800138000"})
+    assert again.status_code == 200 and "谢谢 张伟" in v.page
+    [lead] = leads(form_app)
+    assert (lead["company"], lead["email"]) == ("华为技术", "zhang.wei@huawei.com")
