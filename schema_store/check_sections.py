@@ -79,6 +79,9 @@ def check_forms(ctx: Context) -> None:
         if isinstance(route, str):
             if route not in routes:
                 ctx.report("ref.route", join(path, "route"), name=route)
+            elif as_map(routes[route]).get("object") != obj:
+                ctx.report("form.route_object", join(path, "route"), name=route,
+                           object=str(as_map(routes[route]).get("object")), form_object=obj)
 
 
 def check_reports(ctx: Context) -> None:

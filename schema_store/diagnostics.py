@@ -150,6 +150,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "calendar.conflict": ("{value} is both a holiday and a working day", "{value} 同时是节假日和调休工作日"),
     "report.stage_field": ("reports over stages need object '{object}' to have a pipeline",
                            "按阶段统计的报表要求对象 '{object}' 有阶段流程"),
+    "form.route_object": ("route '{name}' assigns {object} records, but this form creates {form_object} records",
+                          "分配规则 '{name}' 分配的是 {object} 记录，而此表单创建的是 {form_object} 记录"),
     "form.channel_value": ("channel '{value}' is not an option of '{field}'", "渠道 '{value}' 不是字段 '{field}' 的选项"),
     "scoring.target": ("score field '{name}' must be a number field", "评分字段 '{name}' 必须是数值字段"),
     # expressions

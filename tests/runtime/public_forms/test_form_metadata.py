@@ -37,3 +37,10 @@ def test_the_document_schema_refuses_malformed_domains_and_origins():
     found = problems(doc)
     assert {"/forms/demo/company_email/free_domains/0", "/forms/demo/embed_origins/0",
             "/forms/demo/min_fill_seconds"} <= set(found)
+
+
+def test_a_form_route_must_route_the_forms_object():
+    doc = form_doc()
+    doc["objects"]["contact"] = {"label": {"zh-CN": "联系人"}, "fields": {"channel": doc["objects"]["lead"]["fields"]["channel"]}}
+    doc["assignment"]["routes"]["web_leads"]["object"] = "contact"
+    assert problems(doc) == {"/forms/demo/route": "form.route_object", "/forms/closed/route": "form.route_object"}
