@@ -82,10 +82,11 @@ def user_paths(conn: sa.Connection, obj: ObjectDef, record: Mapping[str, Any],
                needed: Mapping[str, set[str]]) -> dict[str, Any]:
     """``owner.region``, ``new_owner.team``...: attributes of the user a user reference points to."""
     out: dict[str, Any] = {}
-    columns = user_attribute_columns()
+    columns: dict[str, Any] = {}
     for head, paths in needed.items():
         if not is_user_reference(obj, head):
             continue
+        columns = columns or user_attribute_columns()
         uid = record.get(head)
         row = conn.execute(sa.select(*columns.values()).select_from(
             users.outerjoin(teams, users.c.team_id == teams.c.id)).where(users.c.id == uid)).first() if uid else None

@@ -104,7 +104,7 @@ def move(service: RecordService, object_name: str, record_id: int, to: Any, *,
                       changes={"stage": (current_key, node.key)}, actor_id=service.actor.id,
                       source=service.source, at=now)
         record_entry(c, object_name, record_id, node.key, from_stage=current_key, at=now,
-                     actor_id=service.actor.id, source=service.source)
+                     actor_id=service.actor.id, source=service.source, open_since=prior.get("stage_entered_at"))
         record = {**prior, **values}
         event = SaveEvent(service, c, object_name, "stage", record, prior, changed={"stage"},
                           record_id=record_id, depth=service.depth, notes=[node.key])
@@ -120,9 +120,12 @@ def move(service: RecordService, object_name: str, record_id: int, to: Any, *,
 
 def record_entry(conn: sa.Connection, object_name: str, record_id: int, stage: str, *,
                  from_stage: str | None, at: dt.datetime, actor_id: int | None, source: str,
-                 first: bool = False) -> int:
-    """Close the open history row (exit time, duration) and open one for ``stage``; returns entry_no.
-    ``first=True``: the record was just created, so there is nothing to close."""
+                 first: bool = False, open_since: dt.datetime | None = None) -> int | None:
+    """Close the open history row (exit time, duration) and open one for ``stage``; returns entry_no
+    (None when ``open_since`` was given: the number is then assigned in SQL).
+    ``first=True``: the record was just created, so there is nothing to close. ``open_since``: the
+    record's ``stage_entered_at``, which is when the open row was entered (the row is then closed
+    and numbered without reading it first)."""
     h = stage_history.c
     entry = {"object": object_name, "record_id": record_id, "stage": stage, "from_stage": from_stage,
              "entered_at": at, "entered_by": actor_id, "source": source}
@@ -130,6 +133,15 @@ def record_entry(conn: sa.Connection, object_name: str, record_id: int, stage: s
         conn.execute(stage_history.insert(), first_entry(object_name, record_id, stage, at=at, actor_id=actor_id,
                                                          source=source))
         return 1
+    if open_since is not None:
+        seconds = int((at - aware(open_since)).total_seconds())  # type: ignore[operator]
+        conn.execute(stage_history.update().where(h.object == object_name, h.record_id == record_id,
+                                                  h.exited_at.is_(None))
+                     .values(exited_at=at, duration_seconds=max(seconds, 0)))
+        next_no = sa.select(sa.func.coalesce(sa.func.max(h.entry_no), 0) + 1).where(
+            h.object == object_name, h.record_id == record_id).scalar_subquery()
+        conn.execute(stage_history.insert().values(**entry, entry_no=next_no))
+        return None
     last = conn.execute(sa.select(h.id, h.entered_at, h.exited_at, h.entry_no).where(
         h.object == object_name, h.record_id == record_id).order_by(h.entry_no.desc()).limit(1)).first()
     if last is not None and last.exited_at is None:  # the open entry is always the latest one

@@ -111,16 +111,15 @@ def generate(ctx) -> None:
         roll = rng.random()
         if roll < 0.7:
             data["first_followup_at"] = created + dt.timedelta(hours=rng.expovariate(1 / 40))
-        items.append((data, rng.choice(reps), created))
         if roll < 0.45:
             stage = rng.choices(["contacted", "qualified", "converted", "invalid"], [40, 25, 20, 15])[0]
-            later.append((i, stage, created, rng.choice(hospitals),
-                          min(now, created + dt.timedelta(days=rng.uniform(0.5, 20)))))
+            if stage in ("qualified", "converted"):  # qualifying needs the hospital
+                data["hospital"] = rng.choice(hospitals)
+            later.append((i, stage, min(now, created + dt.timedelta(days=rng.uniform(0.5, 20)))))
+        items.append((data, rng.choice(reps), created))
     leads = ctx.create_all("线索", "med_lead", items)
     with ctx.batch("线索推进", len(later)) as b:
-        for i, stage, created, hospital, moved in later:
-            if stage in ("qualified", "converted"):
-                b.update("med_lead", leads[i], {"hospital": hospital}, at=created)
+        for i, stage, moved in later:
             b.move("med_lead", leads[i], stage, at=moved)
     stages = [s for s, w in STAGE_MIX for _ in range(w)]
     items, later = [], []
