@@ -121,15 +121,14 @@ def _claim(engine: sa.Engine, item_id: int, now: dt.datetime, lease: dt.timedelt
         sa.and_(outbox.c.status == "running", outbox.c.lease_until <= now,
                 outbox.c.attempts < outbox.c.max_attempts))
     with begin_write(engine) as conn:
-        claimed = conn.execute(outbox.update().where(outbox.c.id == item_id, due).values(
+        row = conn.execute(outbox.update().where(outbox.c.id == item_id, due).values(
             status="running", lease_until=now + lease, attempts=outbox.c.attempts + 1,
-            started_at=now, finished_at=None, duration_ms=None))
-        if claimed.rowcount != 1:
+            started_at=now, finished_at=None, duration_ms=None).returning(*outbox.c)).first()
+        if row is None:
             return None
-        conn.execute(outbox_runs.update()
+        conn.execute(outbox_runs.update()  # an earlier attempt may have been cut off mid-run
                      .where(outbox_runs.c.item_id == item_id, outbox_runs.c.outcome == "running")
                      .values(outcome="lost", finished_at=now, error=LOST))
-        row = conn.execute(sa.select(outbox).where(outbox.c.id == item_id)).one()
         run_id = conn.execute(outbox_runs.insert().values(
             item_id=item_id, attempt=row.attempts, outcome="running", started_at=now,
             runner=f"{socket.gethostname()}:{os.getpid()}"[:200]).returning(outbox_runs.c.id)).scalar_one()

@@ -4,6 +4,7 @@ history row, then the ``stage_entered`` hooks in the same transaction and ``afte
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -135,12 +136,10 @@ def record_entry(conn: sa.Connection, object_name: str, record_id: int, stage: s
         return 1
     if open_since is not None:
         seconds = int((at - aware(open_since)).total_seconds())  # type: ignore[operator]
-        conn.execute(stage_history.update().where(h.object == object_name, h.record_id == record_id,
-                                                  h.exited_at.is_(None))
-                     .values(exited_at=at, duration_seconds=max(seconds, 0)))
-        next_no = sa.select(sa.func.coalesce(sa.func.max(h.entry_no), 0) + 1).where(
-            h.object == object_name, h.record_id == record_id).scalar_subquery()
-        conn.execute(stage_history.insert().values(**entry, entry_no=next_no))
+        close, open_next = _entry_statements()
+        conn.execute(close, {"o": object_name, "r": record_id, "at": at, "seconds": max(seconds, 0)})
+        conn.execute(open_next, {"o": object_name, "r": record_id, "stage_": stage, "from_": from_stage,
+                                 "at": at, "by": actor_id, "source_": source})
         return None
     last = conn.execute(sa.select(h.id, h.entered_at, h.exited_at, h.entry_no).where(
         h.object == object_name, h.record_id == record_id).order_by(h.entry_no.desc()).limit(1)).first()
@@ -151,6 +150,21 @@ def record_entry(conn: sa.Connection, object_name: str, record_id: int, stage: s
     entry_no = (last.entry_no if last is not None else 0) + 1
     conn.execute(stage_history.insert(), {**entry, "entry_no": entry_no})
     return entry_no
+
+
+@functools.lru_cache(maxsize=1)
+def _entry_statements() -> tuple[sa.Update, sa.Insert]:
+    """Close the open entry; open the next one numbered in SQL (built once: moves are frequent)."""
+    h = stage_history.c
+    record = sa.and_(h.object == sa.bindparam("o"), h.record_id == sa.bindparam("r"))
+    close = stage_history.update().where(record, h.exited_at.is_(None)).values(
+        exited_at=sa.bindparam("at"), duration_seconds=sa.bindparam("seconds"))
+    next_no = sa.select(sa.func.coalesce(sa.func.max(h.entry_no), 0) + 1).where(record).scalar_subquery()
+    open_next = stage_history.insert().values(
+        object=sa.bindparam("o"), record_id=sa.bindparam("r"), stage=sa.bindparam("stage_"),
+        from_stage=sa.bindparam("from_"), entered_at=sa.bindparam("at"), entered_by=sa.bindparam("by"),
+        source=sa.bindparam("source_"), entry_no=next_no)
+    return close, open_next
 
 
 def first_entry(object_name: str, record_id: int, stage: str, *, at: dt.datetime, actor_id: int | None,
