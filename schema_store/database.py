@@ -64,3 +64,16 @@ def begin_write(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 def is_sqlite(bind: sa.Engine | sa.Connection) -> bool:
     return bind.dialect.name == "sqlite"
+
+
+def refresh_statistics(engine: sa.Engine, tables: list[sa.Table]) -> None:
+    """PostgreSQL: ANALYZE these tables now. A bulk load into a fresh table otherwise runs on the
+    planner's "nearly empty" estimate (sequential scans) until autovacuum catches up; SQLite needs
+    nothing. Table names come from validated metadata and are quoted by the dialect."""
+    if engine.dialect.name != "postgresql" or not tables:
+        return
+    prepare = engine.dialect.identifier_preparer
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.execute(sa.text("ANALYZE " + prepare.format_table(table)))
+

@@ -31,7 +31,7 @@ from runtime.outbox.store import utc
 from runtime.records import RecordService
 from runtime.services import Services
 from runtime.users import get_actor
-from schema_store.database import begin_write
+from schema_store.database import begin_write, refresh_statistics
 
 KIND = "import"
 TASK = "runtime.imports.job.run_queued"
@@ -155,11 +155,21 @@ def _run(ctx: JobContext, params: ImportParams, svc: Services) -> dict[str, Any]
     plan = Plan(service, params.object, list(params.mapping), FileKeys(service.schema, params.object),
                 dry_run=params.dry_run)
     done = job.done
+    analyzed_at = max(done, 1000)
     for batch in _batches(table.rows(), params.batch_size, skip=done, plan=plan, refused=refused_rows):
         _commit(ctx, plan, batch, done, counts)
         plan.keys.settle()
         done += len(batch)
+        if done >= 4 * analyzed_at and not params.dry_run:  # the tables grew fourfold: fresh plans
+            refresh_statistics(ctx.engine, _grown_tables(service.schema, params.object))
+            analyzed_at = done
     return {**counts, "dry_run": params.dry_run, "rows": done}
+
+
+def _grown_tables(schema: Any, object_name: str) -> list[sa.Table]:
+    from runtime.dedup.tables import dedup_keys
+    from runtime.records.tables import record_history
+    return [schema.table(object_name), dedup_keys, record_history]
 
 
 def _counts(partial: Any) -> dict[str, int]:
