@@ -77,3 +77,27 @@ def refresh_statistics(engine: sa.Engine, tables: list[sa.Table]) -> None:
         for table in tables:
             conn.execute(sa.text("ANALYZE " + prepare.format_table(table)))
 
+
+COPY_FROM = 200  # rows from which a PostgreSQL batch insert goes through COPY
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (all with the same keys) in the caller's transaction: COPY on PostgreSQL
+    for large batches (several times faster than executemany), executemany otherwise. Table and
+    column names come from validated metadata and are quoted by the dialect."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql" or len(rows) < COPY_FROM:
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    prepare = conn.dialect.identifier_preparer
+    columns = ", ".join(prepare.quote(n) for n in names)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {prepare.format_table(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+    finally:
+        cursor.close()
+

@@ -27,6 +27,7 @@ from runtime.i18n import pick_label
 from runtime.records.checks import Problems
 from runtime.records.errors import Invalid
 from runtime.records.hooks import SaveEvent
+from schema_store.database import insert_rows
 
 
 PUBLIC_SOURCES = ("form",)  # saves made for anonymous visitors (public forms: source "form:<key>")
@@ -197,8 +198,7 @@ def after_save_batch(events: list[SaveEvent]) -> None:
     for event in events:
         if event.action == "create" and event.record_id is not None:
             rows += [row for rule in object_rules(event) for row in key_rows(rule, event.record_id, event.record)]
-    if rows:
-        events[0].conn.execute(dedup_keys.insert(), rows)
+    insert_rows(events[0].conn, dedup_keys, rows)
 
 
 def flag(conn: sa.Connection, object_name: str, record_id: int, rule_names: list[str], matches: list[Match],

@@ -22,7 +22,7 @@ from runtime.records.tables import record_history
 from runtime.records.values import coerce, input_schema, to_column
 from runtime.users import Actor
 from schema_store import AppSchema
-from schema_store.database import IMMEDIATE
+from schema_store.database import IMMEDIATE, insert_rows
 from schema_store.model import ObjectDef
 
 if TYPE_CHECKING:
@@ -216,7 +216,7 @@ class RecordService:
                 for (index, event, _row), record_id in zip(prepared, inserted):
                     event.record["id"] = event.record_id = result.ids[index] = record_id
                 events = [e for _i, e, _r in prepared]
-                c.execute(record_history.insert(), self._creation_history(events))
+                insert_rows(c, record_history, self._creation_history(events))
                 for event in events:
                     event.batch = True
                 for hook in self.svc.hooks("after_save_batch"):
