@@ -190,9 +190,21 @@ class RecordService:
         (loaders that replay history move their clock there). Side effects of before_save hooks on
         a refused row (a round-robin pointer moving on) are not undone."""
         access = self.access(object_name, "create")
+        result = BulkResult(ids=[None] * len(rows))
+        try:
+            prepared = self._create_batch(object_name, access, rows, result, conn, before_row)
+        finally:
+            self.batch_memo = {}  # what before_batch looked up holds for this batch's transaction only
+        for _index, event, _row in prepared:
+            self._after_commit(event, conn)
+        result.events = [event for _i, event, _r in prepared]
+        return result
+
+    def _create_batch(self, object_name: str, access: ObjectAccess, rows: Sequence[Mapping[str, Any]],
+                      result: BulkResult, conn: sa.Connection | None,
+                      before_row: Callable[[int], None] | None) -> list[tuple[int, SaveEvent, dict[str, Any]]]:
         obj = self.object(object_name)
         table = self.schema.table(object_name)
-        result = BulkResult(ids=[None] * len(rows))
         with self.transaction(conn) as c:
             self._prefetch_references(c, obj, rows)
             self.batch_memo = {}
@@ -225,11 +237,7 @@ class RecordService:
                     if before_row is not None:
                         before_row(index)
                     self._run("after_save", event)
-        self.batch_memo = {}
-        for _index, event, _row in prepared:
-            self._after_commit(event, conn)
-        result.events = [event for _i, event, _r in prepared]
-        return result
+        return prepared
 
     def _prepare_create(self, c: sa.Connection, object_name: str, access: ObjectAccess,
                         data: Mapping[str, Any]) -> tuple[SaveEvent, dict[str, Any]]:

@@ -35,3 +35,19 @@ def test_a_batch_is_checked_against_saved_records_like_single_saves(crm):
     # and a later near-duplicate company is flagged against the batch's record
     near = rep.post(LEADS, {"name": "己", "company": "字节跳动科技有限公司"})
     assert [d["id"] for d in near.json["possible_duplicates"]] == [result.ids[2]]
+
+
+def test_a_failed_batch_leaves_no_lookups_behind_for_later_saves(crm):
+    """What a batch looked up holds for its own transaction only: after a batch that failed, a
+    later save on the same service still finds the duplicate saved in between."""
+    import pytest
+    records = _records(crm)
+
+    def crash(index):
+        raise RuntimeError("worker killed")
+    with pytest.raises(RuntimeError):
+        records.create_many("lead", [{"name": "甲", "phone": "13600136000"}], before_row=crash)
+    crm.api("rep").post(LEADS, {"name": "乙", "phone": "13600136000"})
+    from runtime.records import Invalid
+    with pytest.raises(Invalid):
+        records.create("lead", {"name": "丙", "phone": "+86 136 0013 6000"})
