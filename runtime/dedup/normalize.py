@@ -92,14 +92,23 @@ def normalize_phone(value: Any) -> str | None:
     if text is None:
         return None
     text = _nfkc(text)
+    found = _e164(text)
+    if found is not None:
+        return found
+    digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
+    if len(digits) < 5:
+        return None
+    return _e164(digits) or digits  # the digits may read as a number on their own: stay a fixed point
+
+
+def _e164(text: str) -> str | None:
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_possible_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
-    return digits if len(digits) >= 5 else None
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalize_email(value: Any) -> str | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from runtime.dedup import KINDS, normalize
@@ -71,6 +71,7 @@ def test_unknown_kind_is_a_clear_error():
 
 @settings(max_examples=300, deadline=None)
 @given(kind=st.sampled_from(KINDS), value=st.text(max_size=40))
+@example(kind="phone", value="0¼¼")  # found by CI: digits "01414" read as a number on their own
 def test_normalize_is_idempotent(kind, value):
     once = normalize(kind, value)
     if once is not None:
