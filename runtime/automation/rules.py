@@ -211,12 +211,6 @@ def approval_decided(svc: Services, conn: sa.Connection, payload: Mapping[str, A
 
 def register_hooks(svc: Services) -> None:
     """Idempotent: an app registers once at start-up."""
-    if svc.extras.get("automation_hooks"):
-        return
-    svc.extras["automation_hooks"] = True
-    svc.hooks.register("before_save", before_save)
-    svc.hooks.register("after_save", after_save)
-    svc.hooks.register("after_commit", after_commit)
-    svc.hooks.register("stage_entered", stage_entered)
-    svc.hooks.register("stage_overdue", stage_overdue)
-    svc.hooks.register("approval_decided", approval_decided)
+    svc.hooks.install("automation", ("before_save", before_save), ("after_save", after_save),
+                      ("after_commit", after_commit), ("stage_entered", stage_entered),
+                      ("stage_overdue", stage_overdue), ("approval_decided", approval_decided))

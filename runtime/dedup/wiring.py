@@ -32,13 +32,10 @@ def _notice(object_name: str, record_id: int) -> list[dict[str, Any]] | None:
 
 def init_app(app: Flask) -> None:
     svc = app.extensions["crm"]
-    if svc.extras.get("dedup_hooks"):
+    if not svc.hooks.install("dedup", ("validate", actions.validate), ("after_save", actions.after_save),
+                             ("before_batch", actions.before_batch),
+                             ("after_save_batch", actions.after_save_batch)):
         return
-    svc.extras["dedup_hooks"] = True
-    svc.hooks.register("validate", actions.validate)
-    svc.hooks.register("after_save", actions.after_save)
-    svc.hooks.register("before_batch", actions.before_batch)
-    svc.hooks.register("after_save_batch", actions.after_save_batch)
     app.jinja_env.globals["dedup_notice"] = _notice
     sources = svc.extras.setdefault("timeline_sources", [])
     if merge_timeline not in sources:

@@ -1,19 +1,16 @@
 """After-commit work of imported rows. ``create_many(..., conn=...)`` leaves it to the caller
 (the caller owns the transaction), so the import collects the save events of its batch through an
-``after_save`` hook and, once the batch and its checkpoint have committed, hands them to the
-``after_commit`` hooks exactly as ``RecordService.create`` does (e.g. the outbox dispatch of
+``after_save`` hook and, once the batch and its checkpoint have committed, hands them to
+``RecordService.after_commit``, exactly as ``RecordService.create`` does (e.g. the outbox dispatch of
 after-save rules). Nothing is collected outside an import's batch, and a dry run dispatches nothing."""
 from __future__ import annotations
 
 import contextlib
-import logging
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Iterator
 
 from runtime.records.hooks import SaveEvent
-from runtime.services import Services
 
-log = logging.getLogger("crm.imports")
 _events: ContextVar[list[SaveEvent] | None] = ContextVar("crm_import_events", default=None)
 
 
@@ -32,14 +29,3 @@ def collecting() -> Iterator[list[SaveEvent]]:
         yield bucket
     finally:
         _events.reset(token)
-
-
-def dispatch(svc: Services, events: list[SaveEvent]) -> None:
-    """Run the after_commit hooks for committed events; a failure never undoes the import."""
-    hooks: tuple[Any, ...] = svc.hooks("after_commit")
-    for event in events:
-        for hook in hooks:
-            try:
-                hook(event)
-            except Exception:  # noqa: BLE001 - dispatch problems are the sweep's to retry
-                log.exception("after_commit hook failed for an imported record")

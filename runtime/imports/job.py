@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 from flask import has_request_context
 
-from runtime.imports.after_commit import collecting, dispatch as dispatch_after_commit
+from runtime.imports.after_commit import collecting
 from runtime.imports.batches import BatchResult, Issue, Plan, run_batch
 from runtime.imports.duplicates import FileKeys
 from runtime.imports.mapping import ColumnMap
@@ -214,7 +214,7 @@ def _commit(ctx: JobContext, plan: Plan, batch: list[SheetRow], done: int, count
         counts["merged"] += kinds.count("merged")
         _checkpoint(conn, ctx, current, len(batch), outcome.issues, counts)
     if not plan.dry_run:
-        dispatch_after_commit(plan.service.svc, events)
+        plan.service.after_commit(events)
     return outcome
 
 

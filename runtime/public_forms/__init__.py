@@ -17,7 +17,5 @@ __all__ = ["form_submissions", "init_app", "rate_hits"]
 def init_app(app: Flask) -> None:
     from runtime.public_forms.views import bp
     svc = services(app)
-    if not svc.extras.get("public_form_hooks"):
-        svc.extras["public_form_hooks"] = True
-        hooks.register(svc.hooks)
+    svc.hooks.install("public_forms", *hooks.HOOKS)
     app.register_blueprint(bp)

@@ -23,7 +23,7 @@ from runtime.public_forms.definition import PublicForm
 from runtime.public_forms.email_policy import free_mail_domain
 from runtime.records.checks import Problems
 from runtime.records.evaluation import compute_formulas
-from runtime.records.hooks import SaveEvent, SaveHooks
+from runtime.records.hooks import SaveEvent
 
 ATTRIBUTE = "public_form_submission"   # set on the RecordService doing the submission
 
@@ -123,7 +123,4 @@ def after_save(event: SaveEvent) -> None:
     sub.stored, sub.record_id = True, event.record_id
 
 
-def register(hooks: SaveHooks) -> None:
-    hooks.register("before_save", before_save)
-    hooks.register("validate", validate)
-    hooks.register("after_save", after_save)
+HOOKS = (("before_save", before_save), ("validate", validate), ("after_save", after_save))

@@ -51,6 +51,17 @@ class SaveHooks:
 
     def __init__(self) -> None:
         self._hooks: dict[str, list[Callable]] = {k: [] for k in KINDS}
+        self._features: set[str] = set()
+
+    def install(self, feature: str, *hooks: tuple[str, Callable]) -> bool:
+        """Register a feature's ``(kind, fn)`` hooks once per app (a second call for the same
+        feature does nothing); returns whether they were registered now."""
+        if feature in self._features:
+            return False
+        self._features.add(feature)
+        for kind, fn in hooks:
+            self.register(kind, fn)
+        return True
 
     def register(self, kind: str, fn: Callable) -> Callable:
         if kind not in self._hooks:

@@ -75,9 +75,5 @@ def _score(event: SaveEvent, ids: list[int]) -> None:
 
 def register_hooks(svc: Services) -> None:
     """Idempotent: an app registers once at start-up."""
-    if svc.extras.get("scoring_hooks"):
-        return
-    svc.extras["scoring_hooks"] = True
-    svc.hooks.register("after_save", after_save)
-    svc.hooks.register("after_save_batch", after_save_batch)
-    svc.hooks.register("stage_entered", after_save)
+    svc.hooks.install("scoring", ("after_save", after_save), ("after_save_batch", after_save_batch),
+                      ("stage_entered", after_save))
