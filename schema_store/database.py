@@ -7,7 +7,7 @@ SQLAlchemy so a publish (DDL + data + version row) commits or rolls back as one 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -90,14 +90,50 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     if conn.dialect.name != "postgresql" or len(rows) < COPY_FROM:
         conn.execute(table.insert(), rows)
         return
+    _copy(conn, table, list(rows[0]), ([row[n] for n in rows[0]] for row in rows))
+
+
+def insert_returning_ids(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows (all with the same keys, no ``id``) and return their new ids in row order.
+    PostgreSQL, large batches: the ids are drawn from the table's sequence in one query and the
+    rows are COPied with them (a multi-row INSERT of a few hundred rows costs more in building and
+    parsing its statement than in writing); otherwise one INSERT .. RETURNING."""
+    if not rows:
+        return []
+    if conn.dialect.name != "postgresql" or len(rows) < COPY_FROM:
+        return list(conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+    ids = sorted(conn.execute(
+        sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": conn.dialect.identifier_preparer.format_table(table), "n": len(rows)}).scalars())
     names = list(rows[0])
+    _copy(conn, table, ["id", *names], ([record_id, *(row[n] for n in names)] for record_id, row in zip(ids, rows)))
+    return ids
+
+
+def _copy(conn: sa.Connection, table: sa.Table, names: list[str], values: Iterable[list[Any]]) -> None:
+    """PostgreSQL COPY .. FROM STDIN of ``values`` (lists in ``names`` order) through the
+    connection's driver. A constraint violation surfaces as SQLAlchemy's IntegrityError, as an
+    INSERT's would."""
+    import psycopg
+
     prepare = conn.dialect.identifier_preparer
-    columns = ", ".join(prepare.quote(n) for n in names)
+    statement = f"COPY {prepare.format_table(table)} ({', '.join(prepare.quote(n) for n in names)}) FROM STDIN"
     cursor = conn.connection.driver_connection.cursor()
     try:
-        with cursor.copy(f"COPY {prepare.format_table(table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[n] for n in names])
+        with cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except psycopg.IntegrityError as exc:
+        raise sa.exc.IntegrityError(statement, None, exc) from exc
     finally:
         cursor.close()
+
+
+def any_of(conn: sa.Connection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter however long the
+    list (the driver then has no long statement to build and parse on every call)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from runtime.dedup.keys import ref
 from runtime.dedup.rules import DedupRule, block_grams, join_key, part_values, rules_for, score, split_key
 from runtime.dedup.tables import dedup_keys
+from schema_store.database import any_of
 
 CANDIDATES = 50
 EXACT_LIMIT = 20
@@ -67,7 +68,7 @@ def prefetch(conn: sa.Connection, rules: Iterable[DedupRule], records: Iterable[
         found: dict[str, list[int]] = {}
         for start in range(0, len(keys), chunk):
             for key, record_id in conn.execute(sa.select(c.key, c.record_id).distinct().where(
-                    c.rule == ref(rule), c.kind == "k", c.key.in_(keys[start:start + chunk]))):
+                    c.rule == ref(rule), c.kind == "k", any_of(conn, c.key, keys[start:start + chunk]))):
                 found.setdefault(key, []).append(record_id)
         known[ref(rule)] = (set(keys), found)
     return known

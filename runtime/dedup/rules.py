@@ -46,8 +46,26 @@ class DedupRule:
         return tuple(p.field for p in self.parts)
 
 
+_RULES: dict[tuple[str, str], tuple[DedupRule, ...]] = {}  # (schema checksum, object) -> rules
+_RULES_KEPT = 256
+
+
 def rules_for(app_schema: Any, object_name: str) -> tuple[DedupRule, ...]:
-    """The duplicate rules of ``object_name`` in document order (none for an unknown object)."""
+    """The duplicate rules of ``object_name`` in document order (none for an unknown object),
+    remembered per schema checksum (a checksum names one document, so its rules never change)."""
+    checksum = getattr(app_schema, "checksum", None)
+    if not checksum:
+        return _rules_for(app_schema, object_name)
+    key = (checksum, object_name)
+    rules = _RULES.get(key)
+    if rules is None:
+        if len(_RULES) >= _RULES_KEPT:
+            _RULES.clear()
+        rules = _RULES[key] = _rules_for(app_schema, object_name)
+    return rules
+
+
+def _rules_for(app_schema: Any, object_name: str) -> tuple[DedupRule, ...]:
     obj = app_schema.objects.get(object_name)
     if obj is None:
         return ()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 import runtime.dedup as dedup
 from runtime.dedup import rules_for
+from schema_store.database import any_of
 
 SEVERITY = {"block": 3, "merge": 2, "warn": 1}
 LOOKUP_CHUNK = 500
@@ -92,7 +93,7 @@ def existing_many(conn: sa.Connection, schema: Any, object_name: str,
         for start in range(0, len(keys), LOOKUP_CHUNK):
             chunk = keys[start:start + LOOKUP_CHUNK]
             hits = conn.execute(sa.select(c.key, sa.func.min(c.record_id)).where(
-                c.rule == ref(rule), c.kind == "k", c.key.in_(chunk)).group_by(c.key))
+                c.rule == ref(rule), c.kind == "k", any_of(conn, c.key, chunk)).group_by(c.key))
             for key, record_id in hits:
                 for index in wanted[key]:
                     found[index].append(Duplicate(rule.name, rule.action, record_id=record_id))

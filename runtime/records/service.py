@@ -22,7 +22,7 @@ from runtime.records.tables import record_history
 from runtime.records.values import coerce, input_schema, to_column
 from runtime.users import Actor
 from schema_store import AppSchema
-from schema_store.database import IMMEDIATE, insert_rows
+from schema_store.database import IMMEDIATE, insert_returning_ids, insert_rows
 from schema_store.model import ObjectDef
 
 if TYPE_CHECKING:
@@ -182,8 +182,8 @@ class RecordService:
                     before_row: Callable[[int], None] | None = None) -> BulkResult:
         """Create many records in one transaction, each through the whole save pipeline (coercion,
         defaults, before_save, formulas, checks, validate hooks, history, after_save hooks) with the
-        writes batched: one multi-row INSERT and one history INSERT for the batch. A refused row
-        (Invalid) is reported by its index and its record is not written; the others are. Unique
+        writes batched: one insert of the records (COPY on PostgreSQL) and one of their history. A
+        refused row (Invalid) is reported by its index and its record is not written; the others are. Unique
         fields are checked within the batch too; other cross-row checks (duplicate rules) see only
         records written before the batch, so importers de-duplicate within their file themselves.
         ``before_row(i)`` is called before row i is prepared and before its after_save hooks run
@@ -223,8 +223,7 @@ class RecordService:
                     continue
                 prepared.append((index, event, row))
             if prepared:
-                inserted = c.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                                     [row for _i, _e, row in prepared]).scalars().all()
+                inserted = insert_returning_ids(c, table, [row for _i, _e, row in prepared])
                 for (index, event, _row), record_id in zip(prepared, inserted):
                     event.record["id"] = event.record_id = result.ids[index] = record_id
                 events = [e for _i, e, _r in prepared]
