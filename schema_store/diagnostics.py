@@ -177,7 +177,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 _WHY_ZH = {"SQL keyword": "SQL 关键字", "expression keyword or function": "表达式关键字或函数",
-           "system column": "系统字段"}
+           "system column": "系统字段",
+           "address of an app page": "系统页面的地址"}
 
 
 def diag(code: str, path: str = "", *, span: Span | None = None, hint: str | Mapping[str, str] | None = None,

@@ -160,7 +160,8 @@ def _name_problem(err: ValidationError, path: str) -> Iterator[Diagnostic]:
 def _reserved(name: str, path: str) -> Diagnostic:
     from schema_store.names import reserved_reason
 
-    return diag("schema.reserved_word", path, name=name, why=reserved_reason(name) or "reserved")
+    why = reserved_reason(name, object_name=path.startswith("/objects/") and path.count("/") == 2)
+    return diag("schema.reserved_word", path, name=name, why=why or "reserved")
 
 
 def _is_name_pattern(pattern: Any) -> bool:

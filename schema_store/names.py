@@ -17,12 +17,14 @@ _defs = schema()["$defs"]
 SQL_KEYWORDS: frozenset[str] = frozenset(_defs["sqlKeyword"]["enum"])
 EXPRESSION_WORDS: frozenset[str] = frozenset(_defs["expressionWord"]["enum"])
 SYSTEM_COLUMNS: tuple[str, ...] = tuple(_defs["systemColumn"]["enum"])
+APP_PAGES: frozenset[str] = frozenset(_defs["appPage"]["enum"])  # /app/<word> pages; not object names
 RESERVED: frozenset[str] = SQL_KEYWORDS | EXPRESSION_WORDS | frozenset(SYSTEM_COLUMNS)
 del _defs
 
 
-def reserved_reason(name: str) -> str | None:
-    """Why ``name`` is reserved ("SQL keyword", ...), or None when it is free."""
+def reserved_reason(name: str, *, object_name: bool = False) -> str | None:
+    """Why ``name`` is reserved ("SQL keyword", ...), or None when it is free. Object names may
+    not take the words of the app's own pages either (``/app/scoring`` is not a list of records)."""
     n = name.lower()
     if n in SYSTEM_COLUMNS:
         return "system column"
@@ -30,6 +32,8 @@ def reserved_reason(name: str) -> str | None:
         return "expression keyword or function"
     if n in SQL_KEYWORDS:
         return "SQL keyword"
+    if object_name and n in APP_PAGES:
+        return "address of an app page"
     return None
 
 

@@ -37,6 +37,7 @@ TEXT_TYPES = ["text", "textarea", "email", "phone", "url"]
 NUMERIC_TYPES = ["number", "currency", "percent"]
 COMPUTED_TYPES = ["formula", "rollup", "autonumber"]
 NAME_PATTERN = "^[a-z][a-z0-9_]{0,62}$"
+APP_PAGES = ["admin", "approvals", "notifications", "scoring"]  # /app/<word>: not an object's list page
 
 
 def ref(name: str) -> Schema:
@@ -340,7 +341,7 @@ def sections() -> Schema:
         "$schema": {"type": "string"},
         "app": obj({"name": KEY, "label": LABEL, "version": {"type": "string", "maxLength": 40},
                     "description": LABEL, "default_locale": {"enum": ["zh-CN", "en"]}}),
-        "objects": {"type": "object", "propertyNames": API_NAME, "additionalProperties": ref("object"),
+        "objects": {"type": "object", "propertyNames": ref("objectName"), "additionalProperties": ref("object"),
                     "maxProperties": 500},
         "rules": arr(ref("rule")),
         "assignment": assignment,
@@ -372,6 +373,8 @@ def build() -> Schema:
         "properties": sections(),
         "$defs": {
             "apiName": {"type": "string", "pattern": NAME_PATTERN, "not": {"pattern": "^(" + "|".join(reserved) + ")$"}},
+            "objectName": {"$ref": "#/$defs/apiName", "not": ref("appPage")},
+            "appPage": {"enum": APP_PAGES, "description": "words of the app's own pages under /app/"},
             "key": {"type": "string", "pattern": NAME_PATTERN},
             "notForThisType": {"not": {}, "description": "a property this type does not take"},
             "sqlKeyword": {"enum": sorted(set(SQL_KEYWORDS))},

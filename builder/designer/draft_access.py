@@ -74,16 +74,17 @@ def label_text(label: Any, fallback: str = "") -> str:
     return pick_label(label) if isinstance(label, (dict, str)) and label else fallback
 
 
-def api_name_problem(name: str, taken: Any) -> str | None:
-    """Why ``name`` cannot be a new object or field name (None when it can)."""
+def api_name_problem(name: str, taken: Any, *, object_name: bool = False) -> str | None:
+    """Why ``name`` cannot be a new object (``object_name``) or field name (None when it can)."""
     if not name:
         return _("Give an API name.")
     if not API_NAME.match(name):
         return _("Use lower-case ASCII letters, digits and '_', starting with a letter (at most 63).")
-    reason = reserved_reason(name)
+    reason = reserved_reason(name, object_name=object_name)
     if reason:
         reason = {"system column": _("a system column"), "SQL keyword": _("an SQL keyword"),
-                  "expression keyword or function": _("an expression keyword or function")}.get(reason, reason)
+                  "expression keyword or function": _("an expression keyword or function"),
+                  "address of an app page": _("the address of one of the app's own pages")}.get(reason, reason)
         return _("'%(name)s' is reserved (%(reason)s); choose another name.", name=name, reason=reason)
     if name in taken:
         return _("'%(name)s' already exists.", name=name)

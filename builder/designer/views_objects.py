@@ -62,7 +62,7 @@ def create_object():
 
     def mutate(document: dict[str, Any]) -> None:
         errors = {}
-        problem = api_name_problem(name, objects_for_change(document))
+        problem = api_name_problem(name, objects_for_change(document), object_name=True)
         if problem:
             errors["name"] = problem
         if not label:

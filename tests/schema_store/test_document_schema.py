@@ -60,6 +60,17 @@ def test_reserved_words_are_refused_with_the_reason(name, why):
     assert why in d.messages["en"] and d.messages["zh-CN"]
 
 
+@pytest.mark.parametrize("name", sorted(names.APP_PAGES))
+def test_an_object_may_not_take_the_address_of_an_app_page(name):
+    """``/app/scoring`` is the scoring page, so an object called ``scoring`` would have no list
+    page; a field may still be called so."""
+    doc = make_doc(**{f"objects__{name}": {"label": label("页", "Page"), "fields": {"title": {"type": "text"}}},
+                      f"objects__lead__fields__{name}": {"type": "text"}})
+    diags = [d for d in check_document(doc) if d.code.startswith("schema.")]
+    assert [(d.path, d.code) for d in diags] == [(f"/objects/{name}", "schema.reserved_word")]
+    assert "app page" in diags[0].messages["en"] and "系统页面" in diags[0].messages["zh-CN"]
+
+
 def test_longest_api_name_is_accepted():
     name = "a" * 63
     assert validate(make_doc(**{f"objects__lead__fields__{name}": {"type": "text"}})) == []

@@ -34,7 +34,7 @@ def test_an_object_is_created_relabelled_and_archived_in_the_draft(designer):
 
 
 def test_a_bad_object_name_is_refused_beside_its_input_and_nothing_changes(designer):
-    for name, fragment in (("Sample", "小写"), ("select", "保留字"), ("", "API 名称")):
+    for name, fragment in (("Sample", "小写"), ("select", "保留字"), ("", "API 名称"), ("scoring", "页面的地址")):
         before = designer.draft().revision
         response = designer.post("/builder/objects", {"name": name, "label_zh": "样品"})
         assert response.status_code == 422
