@@ -14,6 +14,7 @@ from runtime.imports.cells import cell_text, row_values
 from runtime.imports.duplicates import Duplicate, FileKeys, existing_many, prepare_matching, strongest
 from runtime.imports.mapping import ColumnMap, field_label
 from runtime.imports.readers import SheetRow
+from runtime.imports.references import resolve
 from runtime.records import Invalid, RecordError, RecordService
 
 
@@ -97,9 +98,16 @@ def _duplicate_message(plan: "Plan", dup: Duplicate, refused: bool) -> str:
     return _("Possible duplicate of existing record #%(id)s (rule %(rule)s).", id=dup.record_id, rule=rule)
 
 
-def _invalid_issues(plan: Plan, row: int, exc: Invalid, cells: tuple[str, ...]) -> list[Issue]:
+def _invalid_issues(plan: Plan, row: int, exc: Invalid, cells: tuple[str, ...],
+                    unresolved: dict[str, str] | None = None) -> list[Issue]:
+    """The pipeline's refusal by column; a name that named no record (or several) is reported
+    as such instead of the pipeline's "not a number"."""
+    unresolved = unresolved or {}
     out = [Issue(row, "error", message, plan.column_of(name), cells=cells)
-           for name, messages in exc.errors.items() for message in messages]
+           for name, messages in exc.errors.items()
+           for message in ([unresolved[name]] if name in unresolved else messages)]
+    out += [Issue(row, "error", message, plan.column_of(name), cells=cells)
+            for name, message in unresolved.items() if name not in exc.errors]
     out += [Issue(row, "error", str(rule.get("message") or exc.message), None, cells=cells) for rule in exc.rules]
     return out or [Issue(row, "error", exc.message, None, cells=cells)]
 
@@ -132,7 +140,9 @@ def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> Batc
     held: list[Pending] = []   # merge duplicates of an earlier row of the file: merged after it is saved
     prepare_matching(conn, schema, plan.object_name)
     rows = list(rows)
-    converted = [row_values(plan.obj, plan.mapping, row.cells) for row in rows]
+    converted, unresolved = resolve(conn, plan.service, plan.obj,
+                                    [row_values(plan.obj, plan.mapping, row.cells) for row in rows])
+    names = {row.number: problems for row, problems in zip(rows, unresolved) if problems}
     saved = existing_many(conn, schema, plan.object_name, converted)
     for row, values, known in zip(rows, converted, saved):
         cells = tuple(cell_text(c) for c in row.cells)
@@ -147,7 +157,7 @@ def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> Batc
         plan.keys.remember(row.number, values)
         pending.append((row, values, dup, cells))
     savepoint = conn.begin_nested() if plan.dry_run else None
-    _create(conn, plan, out, pending)
+    _create(conn, plan, out, pending, names)
     orphans = []
     for row, values, dup, cells in held:
         target = out.ids.get(dup.first_row)   # saved in this batch; earlier batches: the pipeline finds it
@@ -162,7 +172,7 @@ def run_batch(conn: sa.Connection, plan: Plan, rows: Iterable[SheetRow]) -> Batc
             plan.keys.remember(row.number, values)
             orphans.append((row, values, None, cells))
     if orphans:
-        _create(conn, plan, out, orphans)
+        _create(conn, plan, out, orphans, names)
     if savepoint is not None:
         savepoint.rollback()
     return out
@@ -176,8 +186,11 @@ def _merged(plan: Plan, row: int, target: int, rule: str, dup: Duplicate | None,
                  plan.rule_column(dup) if dup else None, target, dup.first_row if dup else None, cells)
 
 
-def _create(conn: sa.Connection, plan: Plan, out: BatchResult, items: list[Pending]) -> None:
-    """``create_many`` for ``items``; a ``merge`` refusal from the pipeline becomes a merge."""
+def _create(conn: sa.Connection, plan: Plan, out: BatchResult, items: list[Pending],
+            names: dict[int, dict[str, str]]) -> None:
+    """``create_many`` for ``items``; a ``merge`` refusal from the pipeline becomes a merge.
+    ``names``: per row number, the columns whose name resolved to no record or several (their
+    value stayed text or an unknown id, which the pipeline refuses)."""
     result = plan.service.create_many(plan.object_name, [values for _r, values, _d, _c in items], conn=conn)
     for index, (row, values, dup, cells) in enumerate(items):
         error = result.errors.get(index)
@@ -188,7 +201,7 @@ def _create(conn: sa.Connection, plan: Plan, out: BatchResult, items: list[Pendi
             out.ids[row.number] = survivor
             continue
         if error is not None:
-            out.issues.extend(_invalid_issues(plan, row.number, error, cells))
+            out.issues.extend(_invalid_issues(plan, row.number, error, cells, names.get(row.number)))
             plan.keys.forget(row.number)
             continue
         out.created += 1
