@@ -183,8 +183,8 @@ class RecordService:
         """Create many records in one transaction, each through the whole save pipeline (coercion,
         defaults, before_save, formulas, checks, validate hooks, history, after_save hooks) with the
         writes batched: one insert of the records (COPY on PostgreSQL) and one of their history. A
-        refused row (Invalid) is reported by its index and its record is not written; the others are. Unique
-        fields are checked within the batch too; other cross-row checks (duplicate rules) see only
+        refused row (Invalid) is reported by its index and its record is not written; the others
+        are. Unique fields are checked within the batch too; other cross-row checks (duplicate rules) see only
         records written before the batch, so importers de-duplicate within their file themselves.
         ``before_row(i)`` is called before row i is prepared and before its after_save hooks run
         (loaders that replay history move their clock there). Side effects of before_save hooks on
