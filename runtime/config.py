@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from runtime.outbound import ALLOW_SETTING, parse_allow
 from schema_store.database import normalize_url
 
 
@@ -31,6 +32,7 @@ class Settings:
     testing: bool = False
     smtp_url: str | None = None
     mail_from: str | None = None
+    outbound_allow: tuple[str, ...] = ()  # hosts and networks webhooks may reach although internal
 
     @property
     def tz(self) -> ZoneInfo:
@@ -76,9 +78,13 @@ def load_settings(overrides: Mapping[str, Any] | None = None, env: Mapping[str, 
         raise ConfigError("SECRET_KEY must be at least 16 characters long")
     smtp_url = pick("smtp_url", "CRM_SMTP_URL")
     mail_from = pick("mail_from", "CRM_MAIL_FROM")
+    try:
+        outbound_allow = parse_allow(pick("outbound_allow", ALLOW_SETTING))
+    except ValueError as exc:
+        raise ConfigError(f"{ALLOW_SETTING}: {exc} (e.g. erp.local,10.0.0.0/8,127.0.0.1)") from None
     return Settings(instance_path=instance, secret_key=secret, database_url=database_url,
                     redis_url=redis_url, timezone=timezone, testing=bool(o.get("testing", False)),
-                    smtp_url=smtp_url, mail_from=mail_from)
+                    smtp_url=smtp_url, mail_from=mail_from, outbound_allow=outbound_allow)
 
 
 def _check_database_url(url: str) -> str:

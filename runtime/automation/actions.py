@@ -3,7 +3,8 @@ the outbox's transaction (``ctx.conn``), so they apply exactly once with the ite
 done. Record changes go through the save pipeline (RecordService, ``source="automation"``, the
 item's depth) as the system actor (see :func:`runtime.automation.context.system_actor`); rules they
 trigger are collected as follow-ups one level deeper. ``automation.webhook`` posts one webhook
-(its own item, so a failing endpoint is retried and dead-lettered without repeating the rest)."""
+(its own item, so a failing endpoint is retried and dead-lettered without repeating the rest) through
+:mod:`runtime.outbound`: an internal address is refused, and the item is dead at once."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,8 @@ from runtime.automation.context import (SOURCE, eval_context, evaluate, load_raw
                                         services_for, system_actor)
 from runtime.automation.rules import RULE_ACTION, SINK
 from runtime.automation.tables import tasks
-from runtime.outbox import ActionContext, register_action
+from runtime.outbound import OutboundRefused, open_url
+from runtime.outbox import ActionContext, PermanentFailure, register_action
 from runtime.records import RecordService
 from schema_store import AppSchema
 
@@ -31,6 +33,10 @@ WEBHOOK_TIMEOUT = 10
 
 class ActionFailed(RuntimeError):
     """An action could not be carried out; the outbox retries it."""
+
+
+class WebhookRefused(PermanentFailure):
+    """The webhook's URL or address is not allowed (see :mod:`runtime.outbound`); not retried."""
 
 
 class Runner:
@@ -254,13 +260,17 @@ def run_rule(ctx: ActionContext, payload: Mapping[str, Any]) -> None:
 
 
 def run_webhook(ctx: ActionContext, payload: Mapping[str, Any]) -> None:
-    """Outbox handler: one HTTP call; any non-2xx or network error raises, so the outbox retries."""
+    """Outbox handler: one HTTP call; any non-2xx or network error raises, so the outbox retries.
+    A refused URL or address (:mod:`runtime.outbound`) raises :class:`WebhookRefused`: dead at once."""
     body = json.dumps(payload["payload"], ensure_ascii=False).encode()
     request = urllib.request.Request(payload["url"], data=body, method=payload.get("method", "POST"), headers={
         "Content-Type": "application/json", "Idempotency-Key": ctx.idempotency_key, **payload.get("headers", {})})
+    allow = services_for(ctx.conn, ctx.clock).settings.outbound_allow
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310 - analyst's URL
+        with open_url(request, allow=allow, timeout=WEBHOOK_TIMEOUT) as response:
             status = response.status
+    except OutboundRefused as exc:
+        raise WebhookRefused(f"webhook {payload['url']}: {exc}") from None
     except urllib.error.HTTPError as exc:
         raise ActionFailed(f"webhook {payload['url']} answered {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:

@@ -4,6 +4,9 @@ The signature works like Stripe's: header ``X-CRM-Signature: t=<unix seconds>,v1
 ``v1 = HMAC-SHA256(secret, f"{t}.{raw body}")``. Receivers check it with :func:`verify_signature`
 (or the same few lines in their own language) and reject old timestamps to stop replays.
 ``X-CRM-Delivery`` carries the delivery id, which stays the same across retries.
+
+Requests go through :mod:`runtime.outbound`: no redirects, and no internal addresses unless
+``Settings.outbound_allow`` (``CRM_OUTBOUND_ALLOW``) lists them.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Any
 from runtime.config import Settings
 from runtime.notifications.channels import (DeliveryError, Message, NotificationError, Recipient,
                                             Target, WebhookTarget)
+from runtime.outbound import OutboundRefused, open_url
 
 SIGNATURE_HEADER = "X-CRM-Signature"
 DELIVERY_HEADER = "X-CRM-Delivery"
@@ -65,14 +69,6 @@ def payload(message: Message) -> dict[str, Any]:
     }
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect would turn the POST into a GET without body: treat it as a failure."""
-
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> None:
-        return None
-
-
 class WebhookChannel:
     """POSTs to the ``webhook`` given to ``notify``; 2xx is success, anything else a failure."""
 
@@ -97,10 +93,11 @@ class WebhookChannel:
             SIGNATURE_HEADER: sign(message.secret, body, int(now.timestamp())),
             DELIVERY_HEADER: str(message.delivery_id),
         })
-        opener = urllib.request.build_opener(_NoRedirects)
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with open_url(request, allow=settings.outbound_allow, timeout=self.timeout) as response:
                 status = response.status
+        except OutboundRefused as exc:
+            raise DeliveryError(f"webhook {message.target}: {exc}") from None
         except urllib.error.HTTPError as exc:
             detail = exc.read(300).decode("utf-8", "replace").strip()
             raise DeliveryError(f"HTTP {exc.code} from {message.target}" + (f": {detail}" if detail else "")) \

@@ -25,6 +25,11 @@ DEFAULT_LEASE = dt.timedelta(minutes=5)
 MAX_ERROR_CHARS = 2000
 
 
+class PermanentFailure(Exception):
+    """Raised by a handler when retrying cannot help (e.g. a refused address): the item is marked
+    dead at once, with this message as its ``last_error``; an admin can still retry it by hand."""
+
+
 class LeaseLost(Exception):
     """The item was taken over after this runner's lease expired; its work is rolled back."""
 
@@ -107,7 +112,8 @@ def run_item(engine: sa.Engine, item_id: int, clock: Clock, *,
         log.warning("outbox item %s (%s) attempt %s failed: %s", item_id, claim.action,
                     claim.attempt, error, exc_info=True)
         try:
-            outcome = _record_failure(engine, claim, utc(clock.now()), _ms_since(started), error)
+            outcome = _record_failure(engine, claim, utc(clock.now()), _ms_since(started), error,
+                                      give_up=isinstance(exc, PermanentFailure))
         except Exception:  # noqa: BLE001 - the lease expires and the sweep takes it again
             log.exception("outbox item %s: the failure could not be recorded", item_id)
             outcome = "lost"
@@ -152,8 +158,9 @@ def _mark_done(conn: sa.Connection, claim: _Claim, now: dt.datetime, ms: int) ->
         outcome="done", finished_at=now, duration_ms=ms))
 
 
-def _record_failure(engine: sa.Engine, claim: _Claim, now: dt.datetime, ms: int, error: str) -> str:
-    dead = claim.attempt >= claim.max_attempts
+def _record_failure(engine: sa.Engine, claim: _Claim, now: dt.datetime, ms: int, error: str, *,
+                    give_up: bool = False) -> str:
+    dead = give_up or claim.attempt >= claim.max_attempts
     with begin_write(engine) as conn:
         marked = conn.execute(outbox.update().where(_still_ours(claim)).values(
             status="dead" if dead else "failed", last_error=error, lease_until=None, duration_ms=ms,
@@ -164,8 +171,8 @@ def _record_failure(engine: sa.Engine, claim: _Claim, now: dt.datetime, ms: int,
     if marked.rowcount != 1:
         return "lost"
     if dead:
-        log.error("outbox item %s (%s) is dead after %s attempts: %s", claim.item_id, claim.action,
-                  claim.attempt, error)
+        log.error("outbox item %s (%s) is dead after %s attempt(s)%s: %s", claim.item_id, claim.action,
+                  claim.attempt, " (permanent failure)" if give_up else "", error)
     return "dead" if dead else "failed"
 
 

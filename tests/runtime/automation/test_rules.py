@@ -87,7 +87,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_dead_lettered_and_retrie
     doc = copy.deepcopy(DOC)
     next(r for r in doc["rules"] if r["key"] == "erp_sync")["actions"][0]["url"] = url
     clock = MovableClock(T0)
-    app = make_app(clock=clock)
+    app = make_app(clock=clock, outbound_allow=("127.0.0.1",))  # the endpoint listens on loopback
     publish(app, doc)
     from tests.runtime.automation.scenario_app import add_people
     add_people(app)

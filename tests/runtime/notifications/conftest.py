@@ -24,6 +24,7 @@ from runtime.notifications.webhook import SIGNATURE_HEADER, verify_signature
 from tests.fixtures_app import Users
 
 ROOT = Path(__file__).resolve().parents[3]
+LOOPBACK_ALLOWED = ("127.0.0.1",)  # the receivers listen on loopback, which webhooks refuse by default
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
 SECRET = "whsec_test_0123456789abcdef"
 
@@ -225,12 +226,13 @@ def bench_for(app) -> Bench:
 
 
 @pytest.fixture
-def bench(any_app) -> Bench:
-    """On SQLite and on PostgreSQL."""
-    return bench_for(any_app)
+def bench(make_app, db_url) -> Bench:
+    """On SQLite and on PostgreSQL; webhooks may reach the local receivers."""
+    return bench_for(make_app(database_url=db_url, outbound_allow=LOOPBACK_ALLOWED))
 
 
 @pytest.fixture
 def make_bench(make_app):
-    """``make_bench(smtp_url=...)``: a bench on SQLite with settings overridden."""
-    return lambda **overrides: bench_for(make_app(**overrides))
+    """``make_bench(smtp_url=...)``: a bench on SQLite with settings overridden (webhooks may reach
+    the local receivers unless ``outbound_allow`` says otherwise)."""
+    return lambda **overrides: bench_for(make_app(**{"outbound_allow": LOOPBACK_ALLOWED, **overrides}))
