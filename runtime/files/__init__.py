@@ -2,8 +2,9 @@
 the save pipeline, downloadable by whoever can read the record. See docs/api.md "Files".
 
 Importing this package adds the ``files`` table to the system metadata (so the app factory imports
-it before creating tables); :func:`init_app` wires the store and the save hooks into one app, and
-runs when the API blueprint is registered (``runtime/api/files.py``), once per app.
+it before creating tables); :func:`init_app` wires the store, the save hooks and the ``file_uploads``
+tick task (:mod:`runtime.files.sweep`) into one app, and runs when the API blueprint is registered
+(``runtime/api/files.py``), once per app.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import Flask
 from runtime.files import hooks
 from runtime.files.service import FileTooLarge, StoredFile, pdf_preview, readable, upload
 from runtime.files.storage import FileStore
+from runtime.files.sweep import file_uploads_task
 from runtime.files.tables import files
 from runtime.services import services
 
@@ -26,6 +28,8 @@ def init_app(app: Flask) -> None:
     svc = services(app)
     svc.extras[STORE_KEY] = FileStore.for_instance(svc.settings.instance_path)
     hooks.register(svc.hooks)
+    from runtime.stages.tick import register_tick
+    register_tick(svc, "file_uploads", file_uploads_task)
 
 
 def file_store(app: Flask | None = None) -> FileStore:

@@ -4,7 +4,8 @@
 either still unattached and uploaded by the person saving, or already attached to this record; a
 field without ``multiple`` takes one file. ``after_save``: the listed files are attached to the
 record (in the save's transaction). A file taken off a record stays attached to it, so its history
-keeps pointing at something the record's readers may download.
+keeps pointing at something the record's readers may download. The checked rows are locked until the
+save commits, so the upload sweep (:mod:`runtime.files.sweep`) cannot remove a file being attached.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def validate_file_fields(event: SaveEvent, problems: Problems) -> None:
         wanted = sorted({i for i in ids if 0 < i <= MAX_ID})
         rows = {r.id: r for r in event.conn.execute(
             sa.select(files.c.id, files.c.object, files.c.field, files.c.record_id, files.c.uploaded_by)
-            .where(files.c.id.in_(wanted)))} if wanted else {}
+            .where(files.c.id.in_(wanted)).order_by(files.c.id).with_for_update())} if wanted else {}
         for file_id in ids:
             row = rows.get(file_id)
             usable = row is not None and row.object == event.object_name and row.field == f.name and (

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from runtime.files import sniff
 from runtime.files.storage import FileStore, TooLarge
 from runtime.files.tables import files
+from runtime.outbox.store import utc
 from runtime.records import Forbidden, Invalid, NotFound, RecordService
 from runtime.records.permissions import object_access
 from schema_store.database import begin_write
@@ -94,7 +95,7 @@ def upload(service: RecordService, store: FileStore, *, object_name: str, field_
         store.discard(incoming)
         raise
     row = {"sha256": incoming.sha256, "size": incoming.size, "content_type": content_type,
-           "name": display_name(filename), "uploaded_by": service.actor.id, "uploaded_at": service.now(),
+           "name": display_name(filename), "uploaded_by": service.actor.id, "uploaded_at": utc(service.now()),
            "object": object_name, "field": field_name, "record_id": None}
     with begin_write(service.svc.engine) as conn:
         file_id = conn.execute(files.insert().values(**row)).inserted_primary_key[0]

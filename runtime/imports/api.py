@@ -3,7 +3,8 @@
 - ``POST /imports/<object>/preview`` multipart ``file`` (or ``upload``: the token of an earlier
   upload), ``mapping`` (JSON ``{header: field or null}``), ``sheet``, ``rows`` -> 200
 - ``POST /imports/<object>`` the same plus ``dry_run`` and ``batch_size`` -> 202 ``{job, urls}``
-- ``POST /imports/jobs/<id>/resume`` -> 202 (a failed import, or a running one whose worker died)
+- ``POST /imports/jobs/<id>/resume`` -> 202 (a failed import, or a running one whose worker died);
+  410 ``upload_removed`` when its file is no longer kept
 - ``GET /imports/jobs/<id>/errors.csv`` -> the per-row report (UTF-8 with BOM)
 
 Permission: create on the object. Jobs answer their starter and admins; anyone else gets 404."""
@@ -20,6 +21,7 @@ from runtime.api.records import service
 from runtime.imports import job as import_job
 from runtime.imports import steps
 from runtime.imports.report import issues_csv
+from runtime.imports.storage import UploadRemoved
 from runtime.jobs import get_job
 from runtime.services import services
 from runtime.web_errors import json_error
@@ -96,7 +98,11 @@ def resume_import(job_id: int):
     job = _own_import(job_id)
     if job is None:
         return json_error(404, _("Not found."))
-    if not import_job.resume(services(), job_id):
+    try:
+        resumed = import_job.resume(services(), job_id)
+    except UploadRemoved as exc:
+        return json_error(410, str(exc), "upload_removed", job_status=job.status)
+    if not resumed:
         return json_error(409, _("Only a failed import, or one that has stopped reporting progress, can be resumed."),
                           "conflict", job_status=job.status)
     response = jsonify({"job": job_id, "urls": job_urls(job.params["object"], job_id)})

@@ -21,7 +21,7 @@ from runtime.imports.duplicates import FileKeys
 from runtime.imports.mapping import ColumnMap
 from runtime.imports.readers import SheetRow, TableFile
 from runtime.imports.cells import row_values
-from runtime.imports.storage import upload_path
+from runtime.imports.storage import require
 from runtime.imports.tables import import_issues
 from runtime.jobs import JobContext, MAX_ERRORS, create_job, execute_job, get_job, jobs, register_job_kind
 from runtime.jobs.kinds import LONG_JOB_TIMEOUT_SECONDS
@@ -107,12 +107,14 @@ def resumable(job: Any, now: dt.datetime) -> bool:
 
 
 def resume(svc: Services, job_id: int) -> bool:
-    """Put a resumable import back in the queue; it continues after its last checkpoint."""
+    """Put a resumable import back in the queue; it continues after its last checkpoint.
+    UploadRemoved when its file is no longer kept (runtime/imports/sweep.py)."""
     now = svc.clock.now()
     with begin_write(svc.engine) as conn:
         job = get_job(conn, job_id)
         if job is None or not resumable(job, now):
             return False
+        require(svc, ImportParams.from_json(job.params).sha256)
         conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == job.status,
                                          jobs.c.updated_at == job.updated_at)
                      .values(status="queued", updated_at=utc(now)))
@@ -148,7 +150,7 @@ def _run(ctx: JobContext, params: ImportParams, svc: Services) -> dict[str, Any]
         raise PermissionError("the user who started the import no longer exists or is inactive")
     service = RecordService(svc, actor, source="import", lang=params.lang)
     service.access(params.object, "create")
-    table = TableFile(upload_path(svc, params.sha256), params.kind, params.sheet)
+    table = TableFile(require(svc, params.sha256), params.kind, params.sheet)
     if job.total is None:
         ctx.progress.set_total(table.count_rows())
     counts = _counts(job.result)

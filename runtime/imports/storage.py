@@ -1,8 +1,13 @@
 """Uploaded import files: received with a size limit, judged by their bytes (CSV or XLSX, never by
 the name alone), kept under ``<files root>/imports/`` by checksum and recorded for the uploader with
-a random token that the next steps (mapping, preview, run) pass on."""
+a random token that the next steps (mapping, preview, run) pass on.
+
+The ``import_uploads`` tick task (:mod:`runtime.imports.sweep`) removes an upload once no import
+needs it: :data:`KEPT_UNUSED` after its upload or after the import that used it finished, or
+:data:`KEPT_RESUMABLE` after an import that used it stopped (failed, or a worker died)."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +24,16 @@ from runtime.services import Services
 from schema_store.database import begin_write
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+KEPT_UNUSED = dt.timedelta(hours=24)     # an upload not started, or whose import is done (a dry run, then the real one)
+KEPT_RESUMABLE = dt.timedelta(days=7)    # an upload whose import failed or stopped: it can be resumed this long
+
+
+class UploadRemoved(Exception):
+    """The file an import reads has been removed by the retention sweep."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The uploaded file has been removed after %(days)s days; upload it again.",
+                           days=KEPT_RESUMABLE.days))
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,14 @@ def store(svc: Services) -> FileStore:
 
 def upload_path(svc: Services, sha256: str) -> Path:
     return store(svc).path(sha256)
+
+
+def require(svc: Services, sha256: str) -> Path:
+    """The kept file with this checksum; UploadRemoved when it is no longer there."""
+    path = upload_path(svc, sha256)
+    if not path.exists():
+        raise UploadRemoved()
+    return path
 
 
 def receive(svc: Services, stream: BinaryIO, filename: str, *, object_name: str, user_id: int) -> Upload:

@@ -3,7 +3,9 @@ preview with each row's problems -> run or dry run -> a progress page (a bar pol
 of JS, a meta refresh without JS) -> counts and the problem report."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from contextlib import suppress
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -82,6 +84,9 @@ def progress_page(object_name: str, job_id: int):
             current_user.role != "admin" and job.created_by != current_user.id):
         abort(404)
     resumable = import_job.resumable(job, services().clock.now())
+    if resumable and not storage.upload_path(services(), job.params["sha256"]).exists():
+        resumable = False
+        flash(str(storage.UploadRemoved()), "error")
     return render_template("runtime/import_progress.html", obj=svc.object(object_name), job=job,
                            view=job.to_json(), resumable=resumable)
 
@@ -94,5 +99,6 @@ def resume_page(object_name: str, job_id: int):
     if job is None or job.kind != import_job.KIND or (
             current_user.role != "admin" and job.created_by != current_user.id):
         abort(404)
-    import_job.resume(services(), job_id)
+    with suppress(storage.UploadRemoved):   # the progress page says the file is gone
+        import_job.resume(services(), job_id)
     return redirect(url_for("imports_ui.progress_page", object_name=object_name, job_id=job_id), 303)
