@@ -10,8 +10,8 @@ from flask import Flask
 
 from runtime.notifications import api as _api  # noqa: F401 - registers /api/v1/notifications routes
 from runtime.notifications.channels import (Channel, ChannelRegistry, DeliveryError, Message,
-                                            NotificationError, Recipient, Target, WebhookTarget,
-                                            builtin_channels)
+                                            NotificationError, PermanentDeliveryError, Recipient, Target,
+                                            WebhookTarget, builtin_channels)
 from runtime.notifications.service import DeliveryReport, deliver_pending, notify
 from runtime.notifications.tables import notification_deliveries, notifications
 from runtime.notifications.webhook import sign, verify_signature
@@ -19,7 +19,7 @@ from runtime.notifications.webhook import sign, verify_signature
 EXTENSION_KEY = "crm.notification_channels"
 
 __all__ = ["Channel", "ChannelRegistry", "DeliveryError", "DeliveryReport", "Message",
-           "NotificationError", "Recipient", "Target", "WebhookTarget", "builtin_channels",
+           "NotificationError", "PermanentDeliveryError", "Recipient", "Target", "WebhookTarget", "builtin_channels",
            "channel_registry", "deliver_pending", "init_app", "notification_deliveries",
            "notifications", "notify", "sign", "verify_signature"]
 

@@ -28,6 +28,14 @@ class NotificationError(ValueError):
 class DeliveryError(Exception):
     """One delivery could not be made; the message is recorded as the delivery's ``last_error``."""
 
+    permanent = False  # True: trying again cannot help, the delivery is dead at once
+
+
+class PermanentDeliveryError(DeliveryError):
+    """A delivery that no retry can make (a webhook to an address the server may not call)."""
+
+    permanent = True
+
 
 @dataclass(frozen=True)
 class Recipient:

@@ -204,11 +204,13 @@ def deliver_pending(engine: sa.Engine, clock: Clock, settings: Settings, limit: 
     for row in _claim(engine, _utc_now(clock), limit):
         attempts = row.attempts + 1
         error: str | None = None
+        permanent = False
         try:
             channel = registry.get(row.channel)
             channel.send(_message(row), settings=settings, now=clock.now())
         except (DeliveryError, NotificationError) as exc:
             error = (str(exc) or exc.__class__.__name__)[:ERROR_MAX]
+            permanent = getattr(exc, "permanent", False)
         except Exception as exc:  # noqa: BLE001 - any channel failure is recorded, never raised
             log.exception("notification channel %r failed on delivery %s", row.channel, row.id)
             error = f"{exc.__class__.__name__}: {exc}"[:ERROR_MAX]
@@ -217,7 +219,7 @@ def deliver_pending(engine: sa.Engine, clock: Clock, settings: Settings, limit: 
             values: dict[str, Any] = dict(status="sent", sent_at=finished, next_attempt_at=None,
                                           last_error=None)
             sent += 1
-        elif attempts >= MAX_ATTEMPTS:
+        elif attempts >= MAX_ATTEMPTS or permanent:
             values = dict(status="dead", next_attempt_at=None, last_error=error)
             dead += 1
         else:

@@ -20,8 +20,8 @@ import urllib.request
 from typing import Any
 
 from runtime.config import Settings
-from runtime.notifications.channels import (DeliveryError, Message, NotificationError, Recipient,
-                                            Target, WebhookTarget)
+from runtime.notifications.channels import (DeliveryError, Message, NotificationError, PermanentDeliveryError,
+                                            Recipient, Target, WebhookTarget)
 from runtime.outbound import OutboundRefused, open_url
 
 SIGNATURE_HEADER = "X-CRM-Signature"
@@ -97,7 +97,7 @@ class WebhookChannel:
             with open_url(request, allow=settings.outbound_allow, timeout=self.timeout) as response:
                 status = response.status
         except OutboundRefused as exc:
-            raise DeliveryError(f"webhook {message.target}: {exc}") from None
+            raise PermanentDeliveryError(f"webhook {message.target}: {exc}") from None
         except urllib.error.HTTPError as exc:
             detail = exc.read(300).decode("utf-8", "replace").strip()
             raise DeliveryError(f"HTTP {exc.code} from {message.target}" + (f": {detail}" if detail else "")) \

@@ -72,18 +72,19 @@ def test_a_redirect_to_an_internal_address_is_not_followed(make_app, recorder):
 
 
 def test_a_notification_webhook_to_loopback_is_refused_and_shown_with_the_delivery(make_app, recorder):
+    """Refused on its first attempt and dead at once: no retry can make it."""
     bench = bench_for(make_app())
     rep = bench.users.add("lihua", "rep")
     bench.notify(user_ids=[rep], channels=("in_app", "webhook"), webhook={"url": recorder.url, "secret": SECRET})
     report = bench.deliver()
-    assert (report.sent, report.failed) == (0, 1)
+    assert (report.sent, report.failed, report.dead) == (0, 0, 1)
     assert recorder.requests == []
     [delivery] = [d for d in bench.deliveries() if d["channel"] == "webhook"]
-    assert delivery["status"] == "failed" and delivery["last_error"] == (
+    assert delivery["status"] == "dead" and delivery["attempts"] == 1 and delivery["last_error"] == (
         f"webhook {recorder.url}: refused to connect to 127.0.0.1: 127.0.0.1 is an internal address "
         "(loopback); add the host or its network to CRM_OUTBOUND_ALLOW to allow it")
 
     token = bench.users.token("admin", role="admin")
-    listing = bench.app.test_client().get("/api/v1/notifications/deliveries?status=failed",
+    listing = bench.app.test_client().get("/api/v1/notifications/deliveries?status=failed,dead",
                                           headers={"Authorization": f"Bearer {token}"}).get_json()
     assert [d["last_error"] for d in listing["deliveries"]] == [delivery["last_error"]]
