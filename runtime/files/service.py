@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from runtime.files import sniff
-from runtime.files.storage import FileStore, TooLarge
+from runtime.files.storage import FileStore, TooLarge, lock_contents
 from runtime.files.tables import files
 from runtime.outbox.store import utc
 from runtime.records import Forbidden, Invalid, NotFound, RecordService
@@ -90,15 +90,16 @@ def upload(service: RecordService, store: FileStore, *, object_name: str, field_
             msg = _("Only these file types are allowed here: %(types)s; this file is %(found)s.",
                     types=", ".join(rules.labels), found=kind.label if kind else _("an unknown type"))
             raise Invalid(msg, {"file": [msg]}, code_override="file_type_not_allowed", allowed=rules.labels)
-        store.keep(incoming)
+        row = {"sha256": incoming.sha256, "size": incoming.size, "content_type": content_type,
+               "name": display_name(filename), "uploaded_by": service.actor.id, "uploaded_at": utc(service.now()),
+               "object": object_name, "field": field_name, "record_id": None}
+        with begin_write(service.svc.engine) as conn:
+            lock_contents(conn, [incoming.sha256])   # the sweep cannot remove these bytes meanwhile
+            store.keep(incoming)
+            file_id = conn.execute(files.insert().values(**row)).inserted_primary_key[0]
     except BaseException:
         store.discard(incoming)
         raise
-    row = {"sha256": incoming.sha256, "size": incoming.size, "content_type": content_type,
-           "name": display_name(filename), "uploaded_by": service.actor.id, "uploaded_at": utc(service.now()),
-           "object": object_name, "field": field_name, "record_id": None}
-    with begin_write(service.svc.engine) as conn:
-        file_id = conn.execute(files.insert().values(**row)).inserted_primary_key[0]
     return StoredFile(id=file_id, **row)
 
 

@@ -12,10 +12,24 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Mapping
+from typing import BinaryIO, Iterable, Mapping
+
+import sqlalchemy as sa
 
 CHUNK = 1 << 16
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def lock_contents(conn: sa.Connection, checksums: Iterable[str]) -> None:
+    """Hold the content addresses ``checksums`` for the rest of ``conn``'s write transaction: a
+    transaction that keeps bytes and records them, and one that checks nobody records them before
+    removing them, take turns, so bytes are never removed under a row that was just written. On
+    PostgreSQL an advisory lock per checksum (taken in a fixed order); SQLite's BEGIN IMMEDIATE
+    (``begin_write``) already serializes such transactions."""
+    keys = sorted({int(sha256[:15], 16) for sha256 in checksums if _SHA256.match(sha256)})
+    if keys and conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
+                     {"keys": keys})
 
 
 class TooLarge(Exception):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from runtime.files.storage import FileStore
+from runtime.files.storage import FileStore, lock_contents
 from runtime.files.tables import files
 from runtime.outbox.store import utc
 from schema_store.database import begin_write
@@ -65,15 +65,16 @@ def unlink_unreferenced(engine: sa.Engine, store: FileStore, referenced_by: sa.C
     in the ``referenced_by`` column any more; the number of bytes this call freed."""
     if not checksums:
         return 0
-    with engine.connect() as conn:
+    freed = 0
+    with begin_write(engine) as conn:   # an upload of the same bytes waits, then keeps them anew
+        lock_contents(conn, checksums)
         still_used = set(conn.execute(sa.select(referenced_by).distinct()
                                       .where(referenced_by.in_(sorted(checksums)))).scalars())
-    freed = 0
-    for sha256 in sorted(checksums - still_used):
-        path = store.path(sha256)
-        freed += _unlink(path)
-        for preview in path.parent.glob(f"{sha256}.p*.png"):
-            _unlink(preview)
+        for sha256 in sorted(checksums - still_used):
+            path = store.path(sha256)
+            freed += _unlink(path)
+            for preview in path.parent.glob(f"{sha256}.p*.png"):
+                _unlink(preview)
     return freed
 
 

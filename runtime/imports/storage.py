@@ -16,7 +16,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from runtime.files.storage import FileStore, TooLarge
+from runtime.files.storage import FileStore, TooLarge, lock_contents
 from runtime.imports.readers import FileProblem, TableFile, sheet_names, sniff_kind
 from runtime.imports.tables import import_uploads
 from runtime.outbox.store import utc
@@ -82,16 +82,17 @@ def receive(svc: Services, stream: BinaryIO, filename: str, *, object_name: str,
     try:
         kind = sniff_kind(incoming.path, filename)
         TableFile(incoming.path, kind).headers()   # empty, no header, too many columns ...
-    except FileProblem:
+        token = secrets.token_urlsafe(24)
+        name = (filename or "upload")[-255:]
+        with begin_write(svc.engine) as conn:
+            lock_contents(conn, [incoming.sha256])   # the sweep cannot remove these bytes meanwhile
+            files.keep(incoming)
+            conn.execute(import_uploads.insert().values(
+                token=token, sha256=incoming.sha256, kind=kind, name=name, size=incoming.size,
+                object=object_name, uploaded_by=user_id, uploaded_at=utc(svc.clock.now())))
+    except BaseException:
         files.discard(incoming)
         raise
-    files.keep(incoming)
-    token = secrets.token_urlsafe(24)
-    name = (filename or "upload")[-255:]
-    with begin_write(svc.engine) as conn:
-        conn.execute(import_uploads.insert().values(
-            token=token, sha256=incoming.sha256, kind=kind, name=name, size=incoming.size,
-            object=object_name, uploaded_by=user_id, uploaded_at=utc(svc.clock.now())))
     return Upload(token, incoming.sha256, kind, name, incoming.size, object_name)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
 from runtime.files import file_store, files
@@ -64,3 +65,54 @@ def test_two_sweeps_at_once_share_the_work_and_a_missing_blob_is_no_error(crm, c
     assert sum(r.bytes_freed for r in reports) == 5 * (len(PNG) + 1)
     with svc.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(files)).scalar() == 0
+
+
+def _waits_or_done(engine, future, seconds: float = 10.0) -> None:
+    """Until a transaction waits for a content lock (PostgreSQL advisory lock) or ``future`` ended."""
+    import time
+    deadline = time.monotonic() + seconds
+    with engine.connect() as conn:
+        while time.monotonic() < deadline and not future.done():
+            if conn.execute(sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar():
+                return
+            time.sleep(0.01)
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_bytes_swept_while_the_same_bytes_are_uploaded_are_kept_for_the_new_upload(crm, clock):
+    """Both orders of the race between a sweep and an upload of the same content: the new row
+    always has its bytes. (SQLite serializes the two whole transactions with its write lock.)"""
+    from runtime.files.storage import lock_contents
+    from schema_store.database import begin_write
+    rep = crm.api("rep1")
+    old = rep.upload(PDF, "旧.pdf").json
+    sha = sha_of(crm, old["id"])
+    clock.travel(hours=25)
+    svc = crm.extensions["crm"]
+    store = svc.extras["file_store"]
+    with svc.engine.connect() as conn:
+        uploader = conn.execute(sa.select(files.c.uploaded_by).where(files.c.id == old["id"])).scalar_one()
+
+    # 1. an upload is between writing its row and committing when the sweep checks the bytes
+    with ThreadPoolExecutor(1) as pool:
+        with begin_write(svc.engine) as conn:
+            lock_contents(conn, [sha])
+            conn.execute(files.insert().values(sha256=sha, size=len(PDF), content_type="application/pdf", name="新.pdf",
+                                               uploaded_by=uploader, uploaded_at=clock.now(), object="contract",
+                                               field="scan", record_id=None))
+            sweeping = pool.submit(sweep_files, svc.engine, store, clock.now())
+            _waits_or_done(svc.engine, sweeping)
+        assert sweeping.result().rows == 1 and blob(crm, sha).exists()
+
+    # 2. the sweep is removing the bytes when the same bytes are uploaded again
+    clock.travel(hours=25)
+    with ThreadPoolExecutor(1) as pool:
+        with begin_write(svc.engine) as conn:
+            lock_contents(conn, [sha])
+            conn.execute(files.delete())
+            uploading = pool.submit(rep.upload, PDF, "再传.pdf")
+            _waits_or_done(svc.engine, uploading)
+            blob(crm, sha).unlink()
+        again = uploading.result().json
+    download = rep.get(again["url"])
+    assert download.status_code == 200 and download.data == PDF
