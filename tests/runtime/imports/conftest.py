@@ -86,6 +86,22 @@ def records_in_db(app):
         return [dict(r) for r in conn.execute(sa.text("SELECT id, name, phone, email FROM obj_lead ORDER BY id")).mappings()]
 
 
+def failing_import(importer, lead_app, rows: int, fails_at: int, batch_size: int = 25):
+    """Start an import of ``rows`` leads whose row ``fails_at`` (1-based) makes a save hook raise;
+    returns (response, file bytes, switch): set ``switch["on"] = False`` to let a resume pass."""
+    data = [[f"客户{n:03d}", f"139{n:08d}", "", "", "", "", "", ""] for n in range(1, rows + 1)]
+    data[fails_at - 1][0] = "BOOM"
+    armed = {"on": True}
+
+    def explode(event):
+        if armed["on"] and event.record.get("name") == "BOOM":
+            raise RuntimeError("the disk is full")
+
+    lead_app.extensions["crm"].hooks.register("before_save", explode)
+    content = csv_bytes(data)
+    return importer.start(content, batch_size=str(batch_size)), content, armed
+
+
 @pytest.fixture
 def lead_app(any_app):
     publish(any_app)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from runtime.imports.job import BATCH_SIZE
 from tests.fixtures_app import Users
 from tests.runtime.imports.app_doc import DOC, doc, publish
-from tests.runtime.imports.conftest import HEADERS, Importer, csv_bytes, records_in_db, xlsx_bytes
+from tests.runtime.imports.conftest import HEADERS, Importer, csv_bytes, failing_import, records_in_db, xlsx_bytes
 
 ROWS = [
     ["张三", "138 0013 8000", "zs@example.com", "1,200", "重点", "导航系统;耗材", "是", "2026/3/1"],
@@ -165,16 +165,7 @@ def test_only_users_who_may_create_import_and_jobs_are_private(importer, lead_ap
 
 
 def test_a_failure_mid_file_rolls_back_that_batch_and_resume_creates_no_duplicates(importer, lead_app):
-    rows = [[f"客户{n:03d}", f"139{n:08d}", "", "", "", "", "", ""] for n in range(1, 121)]
-    rows[74][0] = "BOOM"
-    armed = {"on": True}
-
-    def explode(event):
-        if armed["on"] and event.record.get("name") == "BOOM":
-            raise RuntimeError("the disk is full")
-
-    lead_app.extensions["crm"].hooks.register("before_save", explode)
-    response = importer.start(csv_bytes(rows), batch_size="25")
+    response, _content, armed = failing_import(importer, lead_app, rows=120, fails_at=75)
     failed = importer.job(response)
     assert failed["status"] == "failed" and failed["done"] == 50  # batches 1-2 committed, the 3rd rolled back
     assert "the disk is full" in failed["errors"][-1]["message"]

@@ -7,6 +7,7 @@ import hashlib
 from runtime.imports.storage import upload_path
 from tests.fixtures_app import Users
 from tests.runtime.files.sweep_kit import any_app, clock, run_tick  # noqa: F401 - fixtures
+from tests.runtime.imports import conftest
 from tests.runtime.imports.conftest import csv_bytes
 
 ROWS = [["张三", "138 0013 8000", "zs@example.com", "", "", "", "", ""],
@@ -20,17 +21,7 @@ def kept_file(app, content: bytes):
 
 def failing_import(importer, lead_app):
     """An import of 60 rows that fails at row 40, after its first batch: (response, file, hook switch)."""
-    rows = [[f"客户{n:03d}", f"139{n:08d}", "", "", "", "", "", ""] for n in range(1, 61)]
-    rows[39][0] = "BOOM"
-    armed = {"on": True}
-
-    def explode(event):
-        if armed["on"] and event.record.get("name") == "BOOM":
-            raise RuntimeError("the disk is full")
-
-    lead_app.extensions["crm"].hooks.register("before_save", explode)
-    content = csv_bytes(rows)
-    response = importer.start(content, batch_size="25")
+    response, content, armed = conftest.failing_import(importer, lead_app, rows=60, fails_at=40)
     assert importer.job(response)["status"] == "failed"
     return response, content, armed
 
