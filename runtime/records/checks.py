@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 import expression
 from runtime.i18n import pick_label
 from runtime.records.permissions import ObjectAccess
-from runtime.system_tables import users
 from schema_store import AppSchema
 from schema_store.model import ObjectDef
 
@@ -89,8 +88,8 @@ def check_unique(conn: sa.Connection, schema: AppSchema, obj: ObjectDef, record:
             problems.add(f.name, _("This value is already used by another record."))
 
 
-def check_references(conn: sa.Connection, schema: AppSchema, obj: ObjectDef, record: Mapping[str, Any],
-                     changed: set[str], visible_ids: Callable[[str, list[int]], set[int]],
+def check_references(schema: AppSchema, obj: ObjectDef, record: Mapping[str, Any], changed: set[str],
+                     visible_ids: Callable[[str, list[int]], set[int]], active_user: Callable[[int], bool],
                      problems: Problems) -> None:
     """Lookups must point at records the user can see; user fields at active users."""
     for f in obj.fields.values():
@@ -100,6 +99,5 @@ def check_references(conn: sa.Connection, schema: AppSchema, obj: ObjectDef, rec
         if f.type == "lookup" and f.target in schema.objects:
             if ref not in visible_ids(f.target, [ref]):
                 problems.add(f.name, _("Choose an existing record."))
-        elif f.type == "user":
-            if conn.execute(sa.select(users.c.id).where(users.c.id == ref, users.c.active.is_(True))).first() is None:
-                problems.add(f.name, _("Choose an existing user."))
+        elif f.type == "user" and not active_user(ref):
+            problems.add(f.name, _("Choose an existing user."))

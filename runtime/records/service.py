@@ -390,13 +390,21 @@ class RecordService:
         if owner is None:  # no owner: the record sits in a public pool
             record["owner"] = None
             return
-        from runtime.users import get_actor
         if not isinstance(owner, int) or isinstance(owner, bool) or not 0 < owner < 2**31 \
-                or (owner not in self._known_users and get_actor(conn, owner) is None):
+                or not self._active_user(conn, owner):
             problems.add("owner", _("Choose an existing user."))
         else:
-            self._known_users.add(owner)
             record["owner"] = owner
+
+    def _active_user(self, conn: sa.Connection, user_id: int) -> bool:
+        """True for an active user (remembered for this service: a batch names the same few)."""
+        if user_id in self._known_users:
+            return True
+        from runtime.users import get_actor
+        if get_actor(conn, user_id) is None:
+            return False
+        self._known_users.add(user_id)
+        return True
 
     def _before_save_and_check(self, conn: sa.Connection, obj: ObjectDef, access: ObjectAccess,
                                event: SaveEvent, problems: checks.Problems, *, is_new: bool) -> None:
@@ -411,8 +419,9 @@ class RecordService:
         checks.check_rules(obj, eval_record, ctx, problems, self.lang)
         changed = event.changed if not is_new else set(obj.fields)
         checks.check_unique(conn, self.schema, obj, record, event.record_id, changed, problems)
-        checks.check_references(conn, self.schema, obj, record, changed,
-                                lambda target, ids: self.visible_ids(conn, target, ids), problems)
+        checks.check_references(self.schema, obj, record, changed,
+                                lambda target, ids: self.visible_ids(conn, target, ids),
+                                lambda user_id: self._active_user(conn, user_id), problems)
         for hook in self.svc.hooks("validate"):
             hook(event, problems)
         if problems:

@@ -79,3 +79,39 @@ def test_batched_records_enter_their_first_stage_and_keep_the_stage_clock(make_s
     for record_id in [*result.ids, single["id"]]:
         entries = rep.get(f"/api/v1/records/opportunity/{record_id}/stages").json["stages"]
         assert [(e["stage"], e["entry_no"], e["open"]) for e in entries] == [("contact", 1, True)]
+
+
+def test_user_fields_take_active_users_only_and_a_batch_asks_once_per_user(crm):
+    """A user field naming an inactive or unknown user is refused (zh-CN message); a batch of 300
+    rows naming two reps reads each user once, not once per row."""
+    from sqlalchemy import event
+
+    from runtime.users import find_user_id
+    from tests.runtime.records.app_doc import doc, publish
+    document = doc()
+    document["objects"]["lead"]["fields"]["reviewer"] = {"type": "user"}
+    publish(crm, document)
+    svc, records = _service(crm)
+    with svc.engine.begin() as conn:
+        ids = {name: find_user_id(conn, name) for name in ("rep1", "rep2", "outsider")}
+        conn.execute(sa.text("UPDATE users SET active = :no WHERE username = 'outsider'"), {"no": False})
+    rows = [{"name": f"L{i}", "email": f"l{i}@example.com", "reviewer": ids["rep1" if i % 2 else "rep2"]}
+            for i in range(300)]
+    rows += [{"name": "X", "email": "x@example.com", "reviewer": ids["outsider"]},
+             {"name": "Y", "email": "y@example.com", "reviewer": 999999}]
+    user_reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM users" in statement:
+            user_reads.append(statement)
+
+    event.listen(svc.engine, "before_cursor_execute", count)
+    try:
+        with crm.test_request_context(headers={"Accept-Language": "zh-CN"}):
+            result = records.create_many("lead", rows)
+    finally:
+        event.remove(svc.engine, "before_cursor_execute", count)
+    assert sorted(result.errors) == [300, 301]
+    assert result.errors[300].errors["reviewer"] == result.errors[301].errors["reviewer"] == ["请选择一个已存在的用户。"]
+    assert records.get("lead", result.ids[1])["reviewer"] == ids["rep1"]
+    assert len(user_reads) <= 4   # rep1, rep2, the inactive one, the unknown one
