@@ -5,9 +5,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from flask_babel import lazy_gettext
+
 from schema_store.model import ObjectDef, SlaDef
 
 COLOURS = ("blue", "yellow", "red")
+COLOUR_LABELS = {"blue": lazy_gettext("blue warning"), "yellow": lazy_gettext("yellow warning"),
+                 "red": lazy_gettext("red warning")}
+
+
+def level_text(level_label: Any, colour: str | None, label: Callable[[Any], str]) -> str:
+    """What a reached SLA level is called: its own label, else its colour's ("red warning"),
+    never the level's key."""
+    text = label(level_label) if level_label else ""
+    return text or (str(COLOUR_LABELS[colour]) if colour in COLOUR_LABELS else "")
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,6 @@ def build_path(obj: ObjectDef, record: Mapping[str, Any], *, now: dt.datetime, c
         level, fraction, level_label = sla_level(node.sla, anchor, now, calendar, cutoff)
     allowed = tuple(node.allowed_next) if node and node.allowed_next else tuple(
         n.key for n in pipeline.nodes if n.key != current)
+    colour = colour_of(level, fraction)
     return StagePath(nodes, current, label(node.label) if node else "", label(node.guidance) if node and
-                     node.guidance else "", level, colour_of(level, fraction),
-                     (label(level_label) if level_label else (level or "")), allowed)
+                     node.guidance else "", level, colour, level_text(level_label, colour, label), allowed)

@@ -20,7 +20,7 @@ from runtime.ui.context import record_service, template_names
 from runtime.ui.forms import (Form, build_form, field_states, form_data, raw_from_data, raw_value,
                               section_layout, section_states)
 from runtime.ui.query import list_columns
-from runtime.ui.stage_path import build_path
+from runtime.ui.stage_path import build_path, colour_of, level_text
 
 
 def _obj(svc: RecordService, object_name: str, operation: str = "read"):
@@ -151,7 +151,8 @@ def timeline(svc: RecordService, obj, record_id: int) -> list[dict[str, Any]]:
             e["stage_label"] = pick_label(node.label) if node else e.get("stage")
             if e["kind"] == "sla_alert" and node is not None and node.sla is not None:
                 level = next((lv for lv in node.sla.levels if lv.name == e.get("level")), None)
-                e["level_label"] = pick_label(level.label) if level is not None and level.label else e.get("level")
+                colour = colour_of(e.get("level"), float(level.at) if level is not None else 1.0)
+                e["level_label"] = level_text(level.label if level is not None else None, colour, pick_label)
     order = {"change": 0, "stage": 1, "sla_alert": 2}
     entries.sort(key=lambda e: (_instant(e.get("at")), order.get(e["kind"], 3)), reverse=True)
     return entries

@@ -34,6 +34,7 @@ def test_navigation_lists_only_objects_the_user_may_read(ui_app, rep):
     outsider = ui_app.users.client("consultant", "consult")
     page = outsider.get("/app").get_data(as_text=True)
     assert ">线索</a>" not in page
+    assert 'data-testid="role">销售代表<' in home and 'data-testid="role">实施顾问<' in page   # never the key
     assert outsider.get("/app/lead").status_code == 404
 
 
@@ -216,3 +217,12 @@ def test_the_approvals_inbox_approves_in_batch_and_rejects_with_a_reason(ui_app,
     assert "reason" in refused.lower() or "理由" in refused
     mgr.post("/app/approvals", data={"csrf_token": tok, "ids": [str(requests[2])], "decision": "reject", "reason": "价格过低"})
     assert 'name="ids"' not in mgr.get("/app/approvals").get_data(as_text=True)
+
+
+def test_a_custom_role_is_called_by_its_label_and_an_unknown_one_by_its_key(ui_app):
+    from types import SimpleNamespace
+
+    from runtime.home import role_label
+    schema = SimpleNamespace(roles={"kam": {"label": {"zh-CN": "大客户经理", "en": "Key account manager"}}})
+    with ui_app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert [role_label(schema, r) for r in ("kam", "manager", "legacy")] == ["大客户经理", "经理", "legacy"]

@@ -35,6 +35,18 @@ def test_the_colour_follows_the_time_spent_in_the_node():
     assert colour_of("stale", 1.0) == "red" and colour_of("early", 0.3) == "blue" and colour_of(None, 1) is None
 
 
+def test_a_level_without_a_label_is_called_by_its_colour_never_by_its_key(ui_app):
+    """The medical pack's levels carry no label: the badge says 红色预警 / red warning, not "red"."""
+    assert [path_at(h).sla_label for h in (35, 36, 58, 72)] == ["", "blue warning", "yellow warning", "red warning"]
+    stale = SlaDef(hours=72, workdays=None, levels=(SlaLevel("stale", 1.0),))
+    obj = ObjectDef(name="t", label={"en": "T"}, table_name="t", fields={}, pipeline=PipelineDef(
+        field="stage", initial="b", nodes=(StageNode("b", {"en": "B"}, 1, sla=stale),)))
+    with ui_app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        path = build_path(obj, {"stage": "b", "stage_entered_at": ENTERED}, now=ENTERED + dt.timedelta(hours=80),
+                          calendar=None, label=lambda lab: lab.get("zh-CN", "") if lab else "", cutoff=sla_cutoff)
+        assert (path.sla_colour, path.sla_label) == ("red", "红色预警")
+
+
 def test_home_lists_my_overdue_records_reddest_first(ui_app, rep):
     tok = csrf_from(rep.get("/app/tender/new").get_data(as_text=True))
     tid = int(rep.post("/app/tender/new", data={"csrf_token": tok, "name": "述标招标", "budget_approval_no": "X",
