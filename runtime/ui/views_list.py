@@ -272,8 +272,9 @@ def kanban_view(object_name: str):
         abort(404)
     layout = obj.layouts.get("kanban") or {}
     access = object_access(svc.schema, svc.actor, obj.name)
-    card_fields = [n for n in (layout.get("card") or []) if n in obj.fields and access.can_see(n)]
     title_field = layout.get("title") or obj.title_field
+    card_fields = [n for n in (layout.get("card") or []) if n in obj.fields and access.can_see(n)
+                   and n != title_field]   # the title already heads the card
     query = ListQuery.from_args(request.args, default_sort="-updated_at", default_per_page=MAX_PER_PAGE)
     error = None
     try:

@@ -52,7 +52,7 @@ LEAD = {
 
 def ui_doc() -> dict:
     doc = copy.deepcopy(STAGE_DOC)
-    doc["objects"]["tender"]["layouts"] = {"kanban": {"card": ["budget_approval_no", "notice_url"], "title": "name"},
+    doc["objects"]["tender"]["layouts"] = {"kanban": {"card": ["name", "budget_approval_no", "notice_url"], "title": "name"},
                                            "list": {"columns": ["name", "stage", "owner", "created_at"]}}
     doc["objects"]["device_deal"]["layouts"] = {"kanban": {"card": ["trial_days", "doctor_title"]}}
     doc["objects"].update({"account": ACCOUNT, "lead": LEAD})

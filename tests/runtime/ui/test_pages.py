@@ -153,6 +153,9 @@ def test_kanban_cards_stage_path_and_sla_colour_after_time_passes(ui_app, rep):
     board = rep.get("/app/tender/kanban").get_data(as_text=True)
     card = re.search(r'<li class="kcard[^"]*"[^>]*data-testid="card-%d"' % tid, board).group(0)
     assert 'data-stage="presentation"' in card and "sla-" not in card.split('"')[1][5:]
+    whole = board[board.index(card):board.index("</li>", board.index(card))]
+    assert 'class="ktitle">协和医院骨科导航招标</a>' in whole and "<dd>京财〔2026〕12号</dd>" in whole
+    assert "<dd>协和医院骨科导航招标</dd>" not in whole   # the title heads the card; not repeated as a field
     ui_app.clock.travel(hours=73)
     tick(ui_app)
     board = rep.get("/app/tender/kanban").get_data(as_text=True)
