@@ -178,10 +178,18 @@ def test_notifications_page_and_bell(ui_app, rep):
         uid = find_user_id(conn, "rep1")
         notify(conn, user_ids=[uid], kind="test", title="新线索已分配", body="请跟进", channels=["in_app"],
                link="/app/lead", now=ui_app.clock.now())
+        notify(conn, user_ids=[uid], kind="test", title="新线索已分配", body="协和医院·关节需求\n第二行", channels=["in_app"],
+               link="/app/lead/7", now=ui_app.clock.now())
     html = rep.get("/app").get_data(as_text=True)
-    assert 'data-testid="unread-count">1<' in html
+    assert 'data-testid="unread-count">2<' in html
+    assert html.count('data-testid="home-notification">新线索已分配<') == 2   # each opens its record
+    assert "协和医院·关节需求" in html and "第二行" not in html                 # which one: its first line
     page = rep.get("/app/notifications").get_data(as_text=True)
     assert "新线索已分配" in page and "请跟进" in page
+    first = re.search(r'/app/notifications/(\d+)/read', html).group(1)
+    opened = rep.post(f"/app/notifications/{first}/read", data={"csrf_token": csrf_from(html), "next": "/app/lead/7"})
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/app/lead/7")
+    assert 'data-testid="unread-count">1<' in rep.get("/app").get_data(as_text=True)
     rep.post("/app/notifications/read-all", data={"csrf_token": csrf_from(page)})
     assert 'data-testid="unread-count"' not in rep.get("/app").get_data(as_text=True)
 
