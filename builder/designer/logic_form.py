@@ -26,12 +26,15 @@ class EditorContext:
 
     object_name: str = ""                                   # the object expressions run on
     label: Callable[[str], str] = str                       # property name -> localized label
-    variant_label: Callable[[str], str] = str               # enum value -> localized label
+    variant_label: Callable[..., str] = lambda value, prop="": value   # (enum value, property) -> localized label
     refs: Callable[[str, str], Options | None] = lambda _prop, _path: None   # (property, path) -> choices
     expects: Mapping[str, str] = field(default_factory=dict)          # property -> expected type
     hidden: frozenset[str] = frozenset()                    # properties the page does not show
     true_by_default: frozenset[str] = frozenset({"active"})
     field_types: Mapping[str, str] = field(default_factory=dict)      # field -> expression type (set_field)
+    # the context of a map entry whose key names an object (``"x-keys": "object"``): its
+    # expressions and field references are on that object
+    on_object: Callable[[str], "EditorContext"] | None = None
 
 
 @dataclass
@@ -48,8 +51,9 @@ class Widget:
     object: str = ""
     variants: Options = field(default_factory=list)          # repeat: what a new row may be
     key: str | None = None                                  # map rows: the key
+    key_select: bool = False        # map: keys are chosen from ``options`` (``"x-keys"`` in the schema node)
     integer: bool = False
-    present: bool = False           # repeat / multi / map: the value exists (an empty list is kept)
+    present: bool = False           # repeat / multi / map / checkbox: the value exists (kept as written)
     refresh: bool = False           # a discriminator: changing it re-renders the form (with JS)
     problems: list[dict[str, Any]] = field(default_factory=list)
 
@@ -92,7 +96,7 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
         return w
     if kind == ls.ARRAY:
         items = value if isinstance(value, list) else []
-        choices = ctx.refs(prop, path) if shape.items.kind in (ls.STRING, ls.ENUM) else None
+        choices = ctx.refs(prop, path) if shape.items.kind in (ls.STRING, ls.ENUM, ls.INTEGER) else None
         if shape.unique_enum_items or choices is not None:
             options = choices if choices is not None else [(str(o), ctx.variant_label(str(o)))
                                                            for o in shape.items.options]
@@ -111,9 +115,16 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
     if kind == ls.MAP:
         entries = list(value.items()) if isinstance(value, dict) else []
         w = Widget("map", path, name, label, required=required, present=isinstance(value, dict))
+        refers = shape.node.get("x-keys")       # what the keys name (a ``refs`` property: object, field...)
+        key_choices = ctx.refs(refers, path) if isinstance(refers, str) else None
+        if key_choices is not None:
+            w.key_select = True
+            known = {v for v, _ in key_choices}
+            w.options = [*key_choices, *((k, f"{k} (?)") for k, _v in entries if k not in known)]
         for i, (k, v) in enumerate([*entries, ("", None)]):   # one empty row to add an entry
-            row = build(shape.values, v, ctx, path=_join(path, k) if k else f"{path}/@new", name=f"{name}/@{i}/@v",
-                        prop=prop, label=f"{label}: {k}" if k else label)
+            entry_ctx = ctx.on_object(k) if refers == "object" and k and ctx.on_object else ctx
+            row = build(shape.values, v, entry_ctx, path=_join(path, k) if k else f"{path}/@new",
+                        name=f"{name}/@{i}/@v", prop=prop, label=f"{label}: {k}" if k else label)
             row.key = k
             w.children.append(row)
         return w
@@ -125,12 +136,12 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
         return Widget("expr", path, name, label, value=text, required=required, expect=expect or ctx.expects.get(prop, ""),
                       object=ctx.object_name)
     if kind == ls.ENUM:
-        options = [(_enum_text(o), ctx.variant_label(_enum_text(o))) for o in shape.options]
+        options = [(_enum_text(o), ctx.variant_label(_enum_text(o), prop)) for o in shape.options]
         return Widget("select", path, name, label, value=_enum_text(value) if value is not None else "",
                       options=_with_current(options, value), required=required)
     if kind == ls.BOOLEAN:
         checked = value if isinstance(value, bool) else prop in ctx.true_by_default
-        return Widget("checkbox", path, name, label, value=checked)
+        return Widget("checkbox", path, name, label, value=checked, present=isinstance(value, bool))
     if kind in (ls.NUMBER, ls.INTEGER):
         return Widget("number", path, name, label, value="" if value is None else str(value), required=required,
                       integer=kind == ls.INTEGER)
@@ -180,7 +191,9 @@ def parse(shape: Shape, form: Any, ctx: EditorContext, name: str = "v", prop: st
         return out if out else MISSING
     if kind == ls.ARRAY:
         if f"{name}/@multi" in form:
-            chosen = [v for v in form.getlist(name) if v]
+            chosen: list[Any] = [v for v in form.getlist(name) if v]
+            if shape.items.kind == ls.INTEGER:      # kept as typed when not a number: refused beside the input
+                chosen = [int(v) if re.fullmatch(r"-?\d{1,15}", v) else v for v in chosen]
             known = [o for o in shape.items.options] if shape.items.kind == ls.ENUM else None
             if known is not None:
                 chosen = [o for o in known if _enum_text(o) in chosen] + [v for v in chosen if v not in
@@ -211,6 +224,8 @@ def parse(shape: Shape, form: Any, ctx: EditorContext, name: str = "v", prop: st
         if f"{name}/@bool" not in form:
             return MISSING
         checked = raw is not None
+        if form.get(f"{name}/@bool") == "kept":     # the document held a value: keep it written
+            return checked
         return MISSING if checked == (prop in ctx.true_by_default) else checked
     text = (raw or "").strip()
     if not text:

@@ -38,6 +38,24 @@ PROPERTIES = {
     "error_when": _l("Error when"), "thank_you": _l("Thank-you text"), "redirect_url": _l("Redirect URL"),
     "rate_limit": _l("Rate limit"), "per_minute": _l("Per minute"), "per_hour": _l("Per hour"),
     "per_day": _l("Per day"), "plural_label": _l("Plural label"),
+    # reports
+    "filter": _l("Filter (which records count)"), "stages": _l("Stages"), "date_field": _l("Date field"),
+    "highlight_overdue": _l("Highlight overdue records"), "measure": _l("Measure"), "measures": _l("Measures"),
+    "function": _l("Function"), "rows": _l("Rows (field)"), "columns": _l("Columns (field)"),
+    "show_conversion": _l("Show conversion"), "flag_largest_drop": _l("Flag the largest drop"),
+    "formula": _l("Formula (over the measures)"), "period": _l("Period"), "group_by": _l("Group by"),
+    "flag_below_mean": _l("Flag groups below this share of the mean"), "thresholds": _l("Thresholds"),
+    "below": _l("Below"), "above": _l("Above"), "diagnosis": _l("Diagnosis"),
+    # teams
+    "parent": _l("Parent team"), "region": _l("Region"),
+    # permissions
+    "create": _l("Create"), "read": _l("Read"), "update": _l("Update"), "delete": _l("Delete"),
+    "scope": _l("Records visible"), "scope_when": _l("Only records where (scope_when)"),
+    # calendar
+    "timezone": _l("Time zone"), "holidays": _l("Holidays (YYYY-MM-DD)"),
+    "extra_workdays": _l("Extra workdays (YYYY-MM-DD)"), "work_hours": _l("Work hours"),
+    "start": _l("Start (HH:MM)"), "end": _l("End (HH:MM)"),
+    "official_cn_holidays": _l("Follow the official Chinese holiday calendar"),
 }
 
 VARIANTS = {
@@ -64,7 +82,23 @@ VARIANTS = {
     "block": _l("Block"), "warn": _l("Warn"), "merge": _l("Merge"), "exact": _l("Exact"), "text": _l("Text"),
     "phone": _l("Phone"), "company": _l("Company name"), "true": _l("Yes"), "false": _l("No"),
     "always": _l("Always"),
+    # reports
+    "funnel": _l("Funnel"), "stage_distribution": _l("Distribution by stage"), "matrix": _l("Matrix"),
+    "metric": _l("Metric"), "count": _l("Count"), "sum": _l("Sum"), "avg": _l("Average"), "min": _l("Minimum"),
+    "max": _l("Maximum"), "rate": _l("Rate (share where the filter holds)"), "day": _l("Day"), "week": _l("Week"),
+    "month": _l("Month"), "quarter": _l("Quarter"), "year": _l("Year"),
+    # field access
+    "hidden": _l("Hidden"), "read": _l("Read only"), "edit": _l("Editable"),
 }
+
+# enum values whose label depends on the property (``team`` as a scope is not "a team" of people)
+SCOPED_VARIANTS = {
+    ("scope", "own"): _l("Own records"), ("scope", "team"): _l("Records of the team"),
+    ("scope", "all"): _l("All records"),
+}
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
+            _l("Sunday"))
 
 
 def property_label(name: str) -> str:
@@ -72,6 +106,11 @@ def property_label(name: str) -> str:
     return str(label) if label is not None else name
 
 
-def variant_label(value: str) -> str:
-    label = VARIANTS.get(value)
+def variant_label(value: str, prop: str = "") -> str:
+    label = SCOPED_VARIANTS.get((prop, value)) or VARIANTS.get(value)
     return str(label) if label is not None else value
+
+
+def weekday_options() -> list[tuple[str, str]]:
+    """ISO weekdays (1 = Monday ... 7 = Sunday), as the business calendar numbers them."""
+    return [(str(i), f"{label} ({i})") for i, label in enumerate(WEEKDAYS, start=1)]

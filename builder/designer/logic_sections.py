@@ -2,13 +2,14 @@
 lives in the document, its schema, how a new one starts, and what references resolve to."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from builder.designer import logic_schema as ls
 from builder.designer.expr_fields import draft_fields
 from builder.designer.logic_form import EditorContext, Options
-from builder.designer.logic_labels import property_label, variant_label
+from builder.designer.logic_labels import property_label, variant_label, weekday_options
 from runtime.api.expressions import EXPRESSION_TYPES
 from schema_store.check_context import BUILTIN_ROLES
 from schema_store.diagnostics import pointer
@@ -18,8 +19,9 @@ BOOLEAN_EXPRESSIONS = ("when", "requires_when", "auto_advance_when", "error_when
 EXPECTS = {**{name: "boolean" for name in BOOLEAN_EXPRESSIONS}, "points": "number"}
 
 # property name -> what its value refers to
-FIELD_REFS = ("field", "lookup", "requires", "required_by_channel", "title_field")
-STAGE_REFS = ("stage", "from", "auto_advance_to", "initial", "allowed_next")
+FIELD_REFS = ("field", "lookup", "requires", "required_by_channel", "title_field", "date_field", "rows", "columns",
+              "group_by")
+STAGE_REFS = ("stage", "from", "auto_advance_to", "initial", "allowed_next", "stages")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Section:
     needs_object: bool = True                   # a new item names its object
     start: Callable[[str, str], dict[str, Any]] = lambda key, obj: {"object": obj}
     hidden: frozenset[str] = frozenset()
+    # the keys a new item may take (a select on the list page), when not any name
+    key_choices: Callable[[Mapping[str, Any], str], Options] | None = None
+    # what the list page shows beside an item (default: its object)
+    summary: Callable[[Any], str] | None = None
 
     def items(self, document: Mapping[str, Any]) -> list[tuple[str, Any]]:
         container = dig(document, self.document_key)
@@ -65,6 +71,30 @@ def _values_of(*path: str) -> Callable[[], ls.Shape]:
     return lambda: ls.at(*path).values
 
 
+def _permissions_shape() -> ls.Shape:
+    """A role's permissions: a map object -> permission whose keys are chosen from the draft's
+    objects (each entry edited on its object) and whose ``fields`` map's keys from its fields."""
+    node = copy.deepcopy(ls.at("permissions").values.node)
+    node["x-keys"] = "object"
+    node["additionalProperties"]["properties"]["fields"]["x-keys"] = "field"
+    return ls.shape(node)
+
+
+def _labelled(value: Any) -> dict[str, Any]:
+    return {"label": {"zh-CN": value}}
+
+
+def role_choices(document: Mapping[str, Any], lang: str) -> Options:
+    """Built-in and custom roles (the keys of ``permissions``)."""
+    roles = document.get("roles") if isinstance(document.get("roles"), dict) else {}
+    return [(r, r) for r in BUILTIN_ROLES if r not in roles] + [
+        (k, _label(v.get("label") if isinstance(v, dict) else None, k, lang)) for k, v in roles.items()]
+
+
+def _objects_named(value: Any) -> str:
+    return ", ".join(str(k) for k in value) if isinstance(value, dict) else ""
+
+
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("rules", "Rules", lambda: ls.at("$defs", "rule"), kind="list", document_key=("rules",),
             start=lambda key, obj: {"key": key, "object": obj, "trigger": {"type": "create"},
@@ -79,10 +109,22 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
             start=lambda key, obj: {"object": obj, "fields": [{"field": ""}]}),
     Section("assignment", "Assignment", lambda: ls.at("assignment").properties()["routes"].values,
             document_key=("assignment", "routes"), start=lambda key, obj: {"object": obj, "entries": []}),
+    Section("reports", "Reports", _values_of("reports"), document_key=("reports",),
+            start=lambda key, obj: {"type": "metric", "object": obj, "measures": {"count": {"function": "count"}}}),
+    Section("roles", "Roles", _values_of("roles"), document_key=("roles",), needs_object=False,
+            start=lambda key, obj: _labelled(key), summary=lambda _v: ""),
+    Section("teams", "Teams", _values_of("teams"), document_key=("teams",), needs_object=False,
+            start=lambda key, obj: _labelled(key),
+            summary=lambda v: str(v.get("region") or "") if isinstance(v, dict) else ""),
+    Section("permissions", "Permissions", _permissions_shape, document_key=("permissions",), needs_object=False,
+            start=lambda key, obj: {}, key_choices=role_choices, summary=_objects_named),
 )}
 
 POOLS = Section("assignment-pools", "Pools", lambda: ls.at("assignment").properties()["pools"], kind="single",
                 document_key=("assignment", "pools"), needs_object=False)
+CALENDAR = Section("calendar", "Business calendar", lambda: ls.at("calendar"), kind="single",
+                   document_key=("calendar",), needs_object=False)
+SINGLES = (POOLS, CALENDAR)
 PIPELINE_SHAPE = lambda: ls.at("$defs", "pipeline")  # noqa: E731
 
 
@@ -114,7 +156,8 @@ def references(document: Mapping[str, Any], object_name: str, lang: str) -> Call
     teams = keyed(document.get("teams")) if isinstance(document.get("teams"), dict) else None
     table = {
         "object": keyed(objects), "process": keyed(document.get("approvals")), "route": keyed(assignment.get("routes")),
-        "pool": keyed(assignment.get("pools")), "role": roles, "team": teams,
+        "pool": keyed(assignment.get("pools")), "role": roles, "team": teams, "parent": keyed(document.get("teams")),
+        "workdays": weekday_options(),
         **{name: field_options for name in FIELD_REFS}, **{name: stage_options for name in STAGE_REFS},
     }
 
@@ -133,4 +176,4 @@ def editor_context(document: Mapping[str, Any], object_name: str, lang: str,
     types = {name: t for name, t in types.items() if t in EXPRESSION_TYPES}   # what the live check accepts
     return EditorContext(object_name=object_name, label=property_label, variant_label=variant_label,
                          refs=references(document, object_name, lang), expects=EXPECTS, hidden=hidden,
-                         field_types=types)
+                         field_types=types, on_object=lambda name: editor_context(document, name, lang, hidden))

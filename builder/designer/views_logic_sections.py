@@ -1,7 +1,9 @@
 """Editors of rules (/builder/rules), assignment tables (/builder/assignment and
 /builder/assignment-pools), approval processes (/builder/approvals), scoring models
-(/builder/scoring), duplicate rules (/builder/duplicates) and public forms (/builder/forms, with the
-embed snippet): one list page, one "new" form and one generic editor page per section."""
+(/builder/scoring), duplicate rules (/builder/duplicates), public forms (/builder/forms, with the
+embed snippet), reports, roles, teams, permissions (per role) and the business calendar
+(/builder/calendar): one list page, one "new" form and one generic editor page per section, one
+editor page for a section in one fixed place (pools, calendar)."""
 from __future__ import annotations
 
 import re
@@ -15,8 +17,8 @@ from builder.designer import bp
 from builder.designer.drafting import change, current, designer_required
 from builder.designer.logic_editing import Item, save, show
 from builder.designer.logic_form import MISSING
-from builder.designer.logic_sections import POOLS, SECTIONS, Section, dig
-from runtime.i18n import pick_label
+from builder.designer.logic_sections import POOLS, SECTIONS, SINGLES, Section, dig
+from runtime.i18n import current_language, pick_label
 from schema_store.schema_source import NAME_PATTERN
 
 EDITOR = "builder/logic/editor.html"
@@ -25,7 +27,8 @@ EDITOR = "builder/logic/editor.html"
 def _titles() -> dict[str, str]:
     return {"rules": _("Rules"), "approvals": _("Approval processes"), "scoring": _("Scoring models"),
             "duplicates": _("Duplicate rules"), "forms": _("Public forms"), "assignment": _("Assignment"),
-            "assignment-pools": _("Pools")}
+            "assignment-pools": _("Pools"), "reports": _("Reports"), "roles": _("Roles"), "teams": _("Teams"),
+            "permissions": _("Permissions"), "calendar": _("Business calendar")}
 
 
 def _container(document: dict[str, Any], section: Section, create: bool) -> Any:
@@ -80,18 +83,29 @@ def _list_page(section: Section, status: int = 200, **extra: Any):
     document = draft.document
     diagnostics = schema_store.validate(document)
     items = []
+    labelled = "label" in section.shape().properties()      # items are objects with a label (not maps)
     for key, item in section.items(document):
         ptr = section.pointer_of(document, key) or ""
         count = sum(1 for d in diagnostics if d.path == ptr or d.path.startswith(ptr + "/"))
-        label = pick_label(item.get("label")) if isinstance(item, dict) and item.get("label") else ""
+        label = item.get("label") if isinstance(item, dict) and labelled else None
+        label = pick_label(label) if isinstance(label, dict) else ""
+        summary = section.summary(item) if section.summary else \
+            (item.get("object") if isinstance(item, dict) and isinstance(item.get("object"), str) else "")
         items.append({"key": key, "title": f"{label} ({key})" if label else key, "problems": count,
-                      "object": item.get("object", "") if isinstance(item, dict) else "",
-                      "url": url_for(f"designer.logic_{_ep(section)}_edit", key=key)})
+                      "object": summary, "url": url_for(f"designer.logic_{_ep(section)}_edit", key=key)})
     extra_link = {"url": url_for("designer.logic_pools"), "label": _("Pools")} if section.name == "assignment" else None
+    key_choices = _key_choices(section, document)
+    if key_choices is not None:
+        taken = {k for k, _item in section.items(document)}
+        key_choices = [(k, text) for k, text in key_choices if k not in taken]
     return render_template("builder/logic/list.html", section=section.name, title=_titles()[section.name],
                            items=items, revision=draft.revision, objects=_objects(document),
-                           needs_object=section.needs_object, extra_link=extra_link,
+                           needs_object=section.needs_object, extra_link=extra_link, key_choices=key_choices,
                            new_url=url_for(f"designer.logic_{_ep(section)}_new"), **extra), status
+
+
+def _key_choices(section: Section, document: dict[str, Any]) -> list[tuple[str, str]] | None:
+    return section.key_choices(document, current_language()) if section.key_choices else None
 
 
 def _ep(section: Section) -> str:
@@ -111,6 +125,8 @@ def _new(section: Section):
         error = _("The key must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 63).")
     elif any(k == key for k, _item in section.items(document)):
         error = _("There is already one called %(key)s.", key=key)
+    elif (choices := _key_choices(section, document)) is not None and key not in dict(choices):
+        error = _("Choose one of the listed keys.")
     elif section.needs_object and obj not in dict(_objects(document)):
         error = _("Choose an object of the draft.")
     if error:
@@ -160,7 +176,7 @@ def _edit(section: Section, key: str):
         abort(404)
     action = url_for(f"designer.logic_{_ep(section)}_edit", key=key)
     page = {"section": section.name, "title": _titles()[section.name], "item_key": key, "action": action,
-            "back_url": url_for(f"designer.logic_{_ep(section)}_list"),
+            "back_url": url_for(f"designer.logic_{_ep(section)}_list"), "single": False,
             "embed": _embed(key) if section.name == "forms" else None}
     if request.method == "POST":
         def done(value: Any) -> str:
@@ -208,25 +224,47 @@ for _section in SECTIONS.values():
     _register(_section)
 
 
-def pools_item() -> Item:
+def single_item(section: Section) -> Item:
+    """The one object at ``section.document_key`` (removed from the document when emptied)."""
+    keys = section.document_key
+
+    def parent(document: dict[str, Any]) -> dict[str, Any]:
+        node = document
+        for k in keys[:-1]:
+            if not isinstance(node.get(k), dict):
+                node[k] = {}
+            node = node[k]
+        return node
+
     def write(document: dict[str, Any], value: Any) -> None:
-        assignment = document.setdefault("assignment", {})
         if value is MISSING or not value:
-            assignment.pop("pools", None)
+            parent(document).pop(keys[-1], None)
         else:
-            assignment["pools"] = value
+            parent(document)[keys[-1]] = value
 
-    return Item(shape=POOLS.shape(), pointer=lambda doc: "/assignment/pools"
-                if isinstance(dig(doc, ("assignment", "pools")), dict) else None,
-                read=lambda doc: dig(doc, ("assignment", "pools")), write=write, object_of=lambda _v: "")
+    return Item(shape=section.shape(), pointer=lambda doc: "/" + "/".join(keys)
+                if isinstance(dig(doc, keys), dict) else None,
+                read=lambda doc: dig(doc, keys), write=write, object_of=lambda _v: "")
 
 
-@bp.route("/assignment-pools", methods=["GET", "POST"])
-@designer_required
-def logic_pools():
-    action = url_for("designer.logic_pools")
-    page = {"section": "pools", "title": _("Pools"), "item_key": "assignment", "action": action,
-            "back_url": url_for("designer.logic_assignment_list"), "embed": None}
-    if request.method == "POST":
-        return save(EDITOR, pools_item(), lambda _v: action, **page)
-    return show(EDITOR, pools_item(), **page)
+# (section, endpoint, page's section name, where "back" leads)
+_SINGLE_PAGES = {POOLS.name: ("logic_pools", "pools", "designer.logic_assignment_list"),
+                 "calendar": ("logic_calendar", "calendar", "designer.home")}
+
+
+def _register_single(section: Section) -> None:
+    endpoint, name, back = _SINGLE_PAGES[section.name]
+
+    def view():
+        action = url_for(f"designer.{endpoint}")
+        page = {"section": name, "title": _titles()[section.name], "item_key": section.document_key[-1],
+                "action": action, "back_url": url_for(back), "embed": None, "single": True}
+        if request.method == "POST":
+            return save(EDITOR, single_item(section), lambda _v: action, **page)
+        return show(EDITOR, single_item(section), **page)
+
+    bp.add_url_rule(f"/{section.name}", endpoint, designer_required(view), methods=["GET", "POST"])
+
+
+for _single in SINGLES:
+    _register_single(_single)

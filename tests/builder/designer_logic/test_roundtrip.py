@@ -1,6 +1,7 @@
 """Opening an editor and saving it unchanged changes nothing: every rule, routing table, approval
-process, scoring model, duplicate rule, public form and pipeline of both bundled packs survives
-the generic editor's render -> browser post -> parse round trip."""
+process, scoring model, duplicate rule, public form, report, role, team, role's permissions, the
+calendar and every pipeline of both bundled packs survives the generic editor's render -> browser
+post -> parse round trip."""
 from __future__ import annotations
 
 import copy
@@ -14,13 +15,15 @@ from tests.fixtures_app import Users
 def items(document):
     for rule in document.get("rules", []):
         yield f"/builder/rules/{rule['key']}", ("rules", [r["key"] for r in document["rules"]].index(rule["key"]))
-    for section in ("approvals", "scoring", "duplicates", "forms"):
+    for section in ("approvals", "scoring", "duplicates", "forms", "reports", "roles", "teams", "permissions"):
         for key in document.get(section, {}):
             yield f"/builder/{section}/{key}", (section, key)
     for key in document.get("assignment", {}).get("routes", {}):
         yield f"/builder/assignment/{key}", ("assignment", "routes", key)
     if document.get("assignment", {}).get("pools"):
         yield "/builder/assignment-pools", ("assignment", "pools")
+    if document.get("calendar"):
+        yield "/builder/calendar", ("calendar",)
     for name, obj in document["objects"].items():
         if "pipeline" in obj:
             yield f"/builder/objects/{name}/pipeline", ("objects", name, "pipeline")
@@ -58,4 +61,5 @@ def test_saving_every_editor_unchanged_keeps_the_document(make_app, pack):
         assert same_meaning(at(draft(app).document, path)) == same_meaning(at(original, path)), url
         seen += 1
     assert seen >= 5
+    assert {url.split('/')[2] for url, _path in items(original)} >= {"reports", "roles", "teams", "permissions"}
     assert draft(app).document == original or same_meaning(draft(app).document) == same_meaning(original)
