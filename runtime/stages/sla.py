@@ -193,6 +193,24 @@ QUIET_TITLE = {
 DURATION = {("hours", "zh-CN"): "{n} 小时", ("hours", "en"): "{n} hours",
             ("workdays", "zh-CN"): "{n} 个工作日", ("workdays", "en"): "{n} workdays"}
 SUGGESTED = {"zh-CN": "建议操作：", "en": "Suggested actions:"}
+COLOURS = ("blue", "yellow", "red")
+COLOUR_NAMES = {"zh-CN": {"blue": "蓝色预警", "yellow": "黄色预警", "red": "红色预警"},
+                "en": {"blue": "blue warning", "yellow": "yellow warning", "red": "red warning"}}
+
+
+def level_colour(level: str | None, fraction: float) -> str | None:
+    """The colour of an SLA level: its name when that is a colour, else by how much of the time
+    allowed it marks (from 100 % red, from 80 % yellow, blue before)."""
+    if level is None:
+        return None
+    if level in COLOURS:
+        return level
+    return "red" if fraction >= 1 else "yellow" if fraction >= 0.8 else "blue"
+
+
+def level_name(label: Any, level: str, fraction: float, lang: str) -> str:
+    """What a level is called in ``lang``: its own label, else its colour's name, never its key."""
+    return pick_label(label, lang) or COLOUR_NAMES.get(lang, COLOUR_NAMES["en"])[level_colour(level, fraction) or "red"]
 
 
 class _People:
@@ -304,7 +322,7 @@ def _alert(svc: Services, conn: sa.Connection, schema: AppSchema, plan: LevelPla
                     channels = tuple(c for c in channels if c != "webhook") or ("in_app",)
                 for lang, uids in by_lang.items():
                     ctx = {"record": text, "stage": pick_label(plan.node.label, lang) or plan.node.key,
-                           "level": pick_label(plan.label, lang) or plan.level,
+                           "level": level_name(plan.label, plan.level, plan.fraction, lang),
                            "object": pick_label(obj.label, lang) or obj.name,
                            "title": text.get(title_field) if title_field else f"#{record['id']}",
                            "hours": f"{hours:g}", "percent": f"{plan.fraction * 100:g}",

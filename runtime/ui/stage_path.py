@@ -7,9 +7,10 @@ from typing import Any, Callable, Mapping
 
 from flask_babel import lazy_gettext
 
+from runtime.stages.sla import COLOURS, level_colour
 from schema_store.model import ObjectDef, SlaDef
 
-COLOURS = ("blue", "yellow", "red")
+colour_of = level_colour
 COLOUR_LABELS = {"blue": lazy_gettext("blue warning"), "yellow": lazy_gettext("yellow warning"),
                  "red": lazy_gettext("red warning")}
 
@@ -61,14 +62,6 @@ def sla_level(sla: SlaDef | None, anchor: dt.datetime | None, now: dt.datetime, 
     if sla.escalate and anchor <= cutoff(sla, 1.0, now, calendar) and reached[1] < 1.0:
         reached = ("red", 1.0, None)
     return reached
-
-
-def colour_of(level: str | None, fraction: float) -> str | None:
-    if level is None:
-        return None
-    if level in COLOURS:
-        return level
-    return "red" if fraction >= 1 else "yellow" if fraction >= 0.8 else "blue"
 
 
 def build_path(obj: ObjectDef, record: Mapping[str, Any], *, now: dt.datetime, calendar: Any,

@@ -104,3 +104,25 @@ def test_the_ticker_thread_ticks_and_stops_cleanly(stage_app):
     with ticker:
         assert ran.wait(5)
     assert not ticker._thread.is_alive() and ticker.runs >= 1
+
+
+def test_an_alert_names_a_level_without_a_label_by_its_colour(make_stage_app):
+    """Packs often give levels no label: the alert says 【黄色预警】, never 【yellow】."""
+    import copy
+
+    from runtime.stages.sla import level_name
+    from tests.e2e.test_stage_scenarios import to_presentation
+    from tests.runtime.stages.app_doc import DOC
+    doc = copy.deepcopy(DOC)
+    node = next(n for n in doc["objects"]["tender"]["pipeline"]["nodes"] if n["key"] == "presentation")
+    for level in node["sla"]["levels"]:
+        level.pop("label")
+    app = make_stage_app(doc)
+    rep = app.api("rep1")
+    to_presentation(rep)
+    app.clock.travel(hours=60)
+    tick(app)
+    titles = sorted(n["title"] for n in rep.inbox()["notifications"])
+    assert [t[:6] for t in titles] == ["【蓝色预警】", "【黄色预警】"]
+    assert level_name(None, "stale", 1.0, "en") == "red warning"
+    assert level_name({"zh-CN": "橙色"}, "orange", 0.9, "zh-CN") == "橙色"
