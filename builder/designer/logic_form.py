@@ -5,7 +5,10 @@ tree as nested fieldsets, and :func:`parse` turns the posted form back into JSON
 Objects become fieldsets, arrays repeatable rows (add / remove / move up / move down are submit
 buttons, so they work without JavaScript), enums selects, booleans checkboxes, labels a zh-CN and an
 en input, expressions the live-checked ``expr_input``, references to fields, stages, processes...
-selects filled from the draft (:class:`EditorContext.refs`). Pure: no Flask, no I/O."""
+selects filled from the draft (:class:`EditorContext.refs`). A map whose schema node carries
+``"x-keys": "<property>"`` (added by a section's configuration, not in the document schema) takes its
+keys from the same references; entries keyed by an object are edited on that object. Pure: no Flask,
+no I/O."""
 from __future__ import annotations
 
 import re
@@ -52,6 +55,7 @@ class Widget:
     variants: Options = field(default_factory=list)          # repeat: what a new row may be
     key: str | None = None                                  # map rows: the key
     key_select: bool = False        # map: keys are chosen from ``options`` (``"x-keys"`` in the schema node)
+    key_label: str = ""             # map: what a key is ("Object", "Field"; blank: a key)
     integer: bool = False
     present: bool = False           # repeat / multi / map / checkbox: the value exists (kept as written)
     refresh: bool = False           # a discriminator: changing it re-renders the form (with JS)
@@ -118,13 +122,13 @@ def build(shape: Shape, value: Any, ctx: EditorContext, *, path: str = "", name:
         refers = shape.node.get("x-keys")       # what the keys name (a ``refs`` property: object, field...)
         key_choices = ctx.refs(refers, path) if isinstance(refers, str) else None
         if key_choices is not None:
-            w.key_select = True
+            w.key_select, w.key_label = True, ctx.label(refers)
             known = {v for v, _ in key_choices}
             w.options = [*key_choices, *((k, f"{k} (?)") for k, _v in entries if k not in known)]
         for i, (k, v) in enumerate([*entries, ("", None)]):   # one empty row to add an entry
             entry_ctx = ctx.on_object(k) if refers == "object" and k and ctx.on_object else ctx
             row = build(shape.values, v, entry_ctx, path=_join(path, k) if k else f"{path}/@new",
-                        name=f"{name}/@{i}/@v", prop=prop, label=f"{label}: {k}" if k else label)
+                        name=f"{name}/@{i}/@v", prop=prop, label=f"{label}: {k}" if k and label else k or label)
             row.key = k
             w.children.append(row)
         return w
