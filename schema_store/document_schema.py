@@ -12,7 +12,7 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import jsonschema
 from jsonschema.exceptions import ValidationError
@@ -57,8 +57,13 @@ def check_document(document: Any) -> list[Diagnostic]:
     if isinstance(document.get("rules"), list):
         items += [("rule", pointer("rules", i), rule) for i, rule in enumerate(document["rules"])]
     for part, base, value in items:
-        key = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-        out.extend(dataclasses.replace(d, path=base + d.path) for d in _check_item(part, key))
+        try:
+            key = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        except TypeError:   # not JSON (keys of mixed types): checked as it is
+            found: Iterable[Diagnostic] = _diagnostics(_validator(part).iter_errors(value))
+        else:
+            found = _check_item(part, key)
+        out.extend(dataclasses.replace(d, path=base + d.path) for d in found)
     out.sort(key=lambda d: (d.path, d.code))
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 from urllib.parse import quote
 
-MAP_SECTIONS = ("approvals", "scoring", "duplicates", "forms")
+MAP_SECTIONS = ("approvals", "scoring", "duplicates", "forms", "reports", "roles", "teams", "permissions")
 
 
 def _unescape(part: str) -> str:
@@ -50,4 +50,6 @@ def editor_link(path: str, document: Mapping[str, Any] | None = None) -> str:
         if rest and rest[0] == "pools":
             return "/builder/assignment-pools"
         return "/builder/assignment"
+    if head == "calendar":
+        return "/builder/calendar"
     return "/builder"

@@ -59,3 +59,13 @@ def test_semantic_checks_are_defensive_on_malformed_parts(mutations):
 
     doc = mutated(mutations)
     check_semantics(doc)  # not tolerant: a crash here is a bug even if the schema refuses the document
+
+
+def test_a_document_with_keys_of_mixed_types_gets_diagnostics():
+    """Found by the mutation property: a dict with int and str keys (possible from Python, not
+    from JSON) made the per-item cache key (sorted JSON) raise TypeError."""
+    doc = copy.deepcopy(BASE)
+    name = next(iter(doc["objects"]))
+    doc["objects"][name]["fields"][0] = {"type": "text"}
+    found = validate(doc)
+    assert found and all(d.path.startswith(f"/objects/{name}") for d in found)
