@@ -5,21 +5,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from flask_babel import lazy_gettext
-
-from runtime.stages.sla import COLOURS, level_colour
+from runtime.i18n import current_language
+from runtime.stages.sla import COLOUR_NAMES, level_colour
 from schema_store.model import ObjectDef, SlaDef
 
 colour_of = level_colour
-COLOUR_LABELS = {"blue": lazy_gettext("blue warning"), "yellow": lazy_gettext("yellow warning"),
-                 "red": lazy_gettext("red warning")}
 
 
 def level_text(level_label: Any, colour: str | None, label: Callable[[Any], str]) -> str:
-    """What a reached SLA level is called: its own label, else its colour's ("red warning"),
-    never the level's key."""
+    """What a reached SLA level is called in the request's language: its own label, else its
+    colour's ("red warning"), never the level's key."""
     text = label(level_label) if level_label else ""
-    return text or (str(COLOUR_LABELS[colour]) if colour in COLOUR_LABELS else "")
+    return text or (COLOUR_NAMES[current_language()].get(colour, "") if colour else "")
 
 
 @dataclass(frozen=True)
