@@ -129,6 +129,17 @@ def _copy(conn: sa.Connection, table: sa.Table, names: list[str], values: Iterab
         cursor.close()
 
 
+def advisory_locks(conn: sa.Connection, keys: Iterable[int]) -> None:
+    """PostgreSQL: hold transaction-scoped advisory locks on ``keys`` (signed 64-bit integers),
+    taken in one statement in ascending order, so two transactions locking overlapping sets wait
+    for each other instead of deadlocking. Elsewhere nothing: SQLite's BEGIN IMMEDIATE already
+    serializes writers."""
+    ordered = sorted(set(keys))
+    if ordered and conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
+                     {"keys": ordered})
+
+
 def any_of(conn: sa.Connection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
     """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter however long the
     list (the driver then has no long statement to build and parse on every call)."""

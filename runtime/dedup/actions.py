@@ -27,7 +27,7 @@ from runtime.i18n import pick_label
 from runtime.records.checks import Problems
 from runtime.records.errors import Invalid
 from runtime.records.hooks import SaveEvent
-from schema_store.database import insert_rows
+from schema_store.database import advisory_locks, insert_rows
 
 
 PUBLIC_SOURCES = ("form",)  # saves made for anonymous visitors (public forms: source "form:<key>")
@@ -44,10 +44,8 @@ class MergeInstead(Invalid):
 
 
 def object_rules(event: SaveEvent) -> tuple[DedupRule, ...]:
-    """The object's rules, compiled once per process and schema version."""
-    schema = event.service.schema
-    key = ("dedup_rules", schema.version, schema.checksum, event.object_name)
-    return event.service.svc.memo.get(key, lambda: rules_for(schema, event.object_name))
+    """The object's rules (``rules_for`` remembers them per schema)."""
+    return rules_for(event.service.schema, event.object_name)
 
 
 def _relevant(event: SaveEvent) -> tuple[DedupRule, ...]:
@@ -82,26 +80,27 @@ def _checked_on_create(rules: tuple[DedupRule, ...]) -> tuple[DedupRule, ...]:
 def before_batch(service: Any, conn: sa.Connection, object_name: str, rows: list[Any]) -> None:
     """A batch of creates (``create_many``): the exact keys of every row looked up at once, and on
     PostgreSQL their advisory locks taken at once, so ``validate`` needs no query per row."""
-    schema = service.schema
-    rules = _checked_on_create(service.svc.memo.get(("dedup_rules", schema.version, schema.checksum, object_name),
-                                                    lambda: rules_for(schema, object_name)))
+    rules = _checked_on_create(rules_for(service.schema, object_name))
     if not rules:
         return
     _prepare_rules(service, conn, rules)
     rows = [r for r in rows if isinstance(r, dict)]
     service.batch_memo["dedup_known"] = prefetch(conn, rules, rows)
     if conn.dialect.name == "postgresql":
-        locks = sorted({_lock_id(rule, parts) for rule in rules if not rule.fuzzy
-                        for r in rows if (parts := part_values(rule, r)) is not None})
-        if locks:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k "
-                                 "ORDER BY k"), {"keys": locks})
-        service.batch_memo["dedup_locked"] = set(locks)
+        locks = set().union(*(_lock_ids(rules, r) for r in rows))
+        advisory_locks(conn, locks)
+        service.batch_memo["dedup_locked"] = locks
 
 
-def _lock_id(rule: DedupRule, parts: tuple[str, ...]) -> int:
-    digest = hashlib.sha1(f"{ref(rule)}\x1e{join_key(parts)}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+def _lock_ids(rules: tuple[DedupRule, ...], record: Any) -> set[int]:
+    """The advisory lock of each exact key ``record`` has under ``rules``."""
+    out = set()
+    for rule in rules:
+        parts = part_values(rule, record)
+        if parts is not None and not rule.fuzzy:
+            digest = hashlib.sha1(f"{ref(rule)}\x1e{join_key(parts)}".encode()).digest()
+            out.add(int.from_bytes(digest[:8], "big", signed=True))
+    return out
 
 
 def titles(conn: sa.Connection, service: Any, object_name: str, ids: list[int]) -> dict[int, str]:
@@ -132,14 +131,8 @@ def _lock_keys(event: SaveEvent, rules: tuple[DedupRule, ...]) -> None:
     serialized by BEGIN IMMEDIATE."""
     if event.conn.dialect.name != "postgresql":
         return
-    locks = set()
-    for rule in rules:
-        parts = part_values(rule, event.record)
-        if parts is not None and not rule.fuzzy:
-            locks.add(_lock_id(rule, parts))
-    locks -= getattr(event.service, "batch_memo", {}).get("dedup_locked", set())  # held for the batch
-    for key in sorted(locks):  # a fixed order: no deadlock between two multi-key saves
-        event.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    held = getattr(event.service, "batch_memo", {}).get("dedup_locked", set())  # taken for the batch
+    advisory_locks(event.conn, _lock_ids(rules, event.record) - held)
 
 
 def validate(event: SaveEvent, problems: Problems) -> None:

@@ -29,7 +29,6 @@ Kinds (the ``normalize`` of a duplicate rule's ``match`` entry, docs/dedup.md):
 from __future__ import annotations
 
 import functools
-
 import re
 import unicodedata
 from typing import Any, Callable

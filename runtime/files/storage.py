@@ -16,6 +16,8 @@ from typing import BinaryIO, Iterable, Mapping
 
 import sqlalchemy as sa
 
+from schema_store.database import advisory_locks
+
 CHUNK = 1 << 16
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -26,10 +28,7 @@ def lock_contents(conn: sa.Connection, checksums: Iterable[str]) -> None:
     removing them, take turns, so bytes are never removed under a row that was just written. On
     PostgreSQL an advisory lock per checksum (taken in a fixed order); SQLite's BEGIN IMMEDIATE
     (``begin_write``) already serializes such transactions."""
-    keys = sorted({int(sha256[:15], 16) for sha256 in checksums if _SHA256.match(sha256)})
-    if keys and conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
-                     {"keys": keys})
+    advisory_locks(conn, (int(sha256[:15], 16) for sha256 in checksums if _SHA256.match(sha256)))
 
 
 class TooLarge(Exception):

@@ -19,8 +19,8 @@ from runtime.notifications.webhook import sign, verify_signature
 EXTENSION_KEY = "crm.notification_channels"
 
 __all__ = ["Channel", "ChannelRegistry", "DeliveryError", "DeliveryReport", "Message",
-           "NotificationError", "PermanentDeliveryError", "Recipient", "Target", "WebhookTarget", "builtin_channels",
-           "channel_registry", "deliver_pending", "init_app", "notification_deliveries",
+           "NotificationError", "PermanentDeliveryError", "Recipient", "Target", "WebhookTarget",
+           "builtin_channels", "channel_registry", "deliver_pending", "init_app", "notification_deliveries",
            "notifications", "notify", "sign", "verify_signature"]
 
 

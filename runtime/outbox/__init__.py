@@ -21,7 +21,8 @@ from runtime.outbox.tables import outbox, outbox_runs
 
 __all__ = [
     "ACTIONS", "Action", "ActionContext", "ActionRegistry", "DEFAULT_LEASE", "DEFAULT_MAX_ATTEMPTS",
-    "DispatchReport", "MAX_DEPTH", "PermanentFailure", "RunResult", "SweepReport", "UnknownAction", "backoff",
+    "DispatchReport", "MAX_DEPTH", "PermanentFailure", "RunResult", "SweepReport", "UnknownAction",
+    "backoff",
     "dispatch", "enqueue", "get_action", "get_item", "list_items", "list_runs",
     "load_action_modules", "outbox", "outbox_runs", "register_action", "reset_for_retry",
     "run_item", "sweep",

@@ -184,8 +184,9 @@ class RecordService:
         defaults, before_save, formulas, checks, validate hooks, history, after_save hooks) with the
         writes batched: one insert of the records (COPY on PostgreSQL) and one of their history. A
         refused row (Invalid) is reported by its index and its record is not written; the others
-        are. Unique fields are checked within the batch too; other cross-row checks (duplicate rules) see only
-        records written before the batch, so importers de-duplicate within their file themselves.
+        are. Unique fields are checked within the batch too; other cross-row checks (duplicate
+        rules) see only records written before the batch, so importers de-duplicate within their
+        file themselves.
         ``before_row(i)`` is called before row i is prepared and before its after_save hooks run
         (loaders that replay history move their clock there). Side effects of before_save hooks on
         a refused row (a round-robin pointer moving on) are not undone."""
@@ -207,7 +208,6 @@ class RecordService:
         table = self.schema.table(object_name)
         with self.transaction(conn) as c:
             self._prefetch_references(c, obj, rows)
-            self.batch_memo = {}
             for hook in self.svc.hooks("before_batch"):
                 hook(self, c, object_name, rows)
             prepared: list[tuple[int, SaveEvent, dict[str, Any]]] = []
